@@ -1,0 +1,1 @@
+//! Conformance suite for `CachePort` (being written).

@@ -1,0 +1,21 @@
+//! calbridge's core: what a booking is, what the outside world must provide
+//! (ports), and the use cases that combine them.
+//!
+//! This crate does no I/O. Adapters (`calbridge-calcom`, `calbridge-storage`,
+//! `calbridge-cache`) implement the traits in [`ports`]; the api crate wires
+//! them into a [`usecases::BookingService`].
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+pub mod error;
+pub mod ids;
+pub mod models;
+pub mod ports;
+pub mod usecases;
+
+pub use error::{DomainError, Result, Upstream};
+pub use ids::{AppointmentId, BookingUid, EventTypeId, TenantId};
+pub use models::{
+    Appointment, Attendee, Booking, BookingFilter, BookingSource, BookingStatus, Email, EventType,
+    Host, Slot, SlotQuery,
+};
