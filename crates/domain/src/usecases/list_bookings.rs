@@ -10,13 +10,13 @@ impl BookingService {
     /// # Errors
     /// `Unavailable { upstream: Storage }` when the store is down.
     pub async fn list_bookings(&self, filter: &BookingFilter) -> Result<Vec<Booking>> {
-        if let (Some(a), Some(b)) = (filter.starts_after, filter.ends_before) {
-            if b < a {
-                return Err(DomainError::invalid(
-                    "beforeEnd",
-                    "must not be before afterStart",
-                ));
-            }
+        if let (Some(a), Some(b)) = (filter.starts_after, filter.ends_before)
+            && b < a
+        {
+            return Err(DomainError::invalid(
+                "beforeEnd",
+                "must not be before afterStart",
+            ));
         }
         self.repository.list(&self.tenant, filter).await
     }
