@@ -1,1 +1,16 @@
-//! placeholder
+//! calbridge's HTTP service: the composition root that wires the Cal.com,
+//! storage and cache adapters into the domain's use cases, and the axum
+//! routes that expose them.
+//!
+//! Tests start the real service with [`startup::Application::build`] on
+//! port 0, exactly as the binary does.
+
+pub mod cli;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod time_params;
