@@ -115,7 +115,7 @@ async fn full_flow(app: TestApp) {
     assert_eq!(status, 200, "cancelling twice is harmless: {again}");
     assert_eq!(again["status"], "cancelled");
 
-    let (status, local) = app.get(&format!("/api/bookings?status=cancelled")).await;
+    let (status, local) = app.get("/api/bookings?status=cancelled").await;
     assert_eq!(status, 200);
     assert_eq!(local["data"][0]["uid"], uid.as_str());
 }
