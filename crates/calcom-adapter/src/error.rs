@@ -84,6 +84,31 @@ pub enum CalcomError {
         /// What did not fit.
         message: String,
     },
+    /// A booking create whose outcome is unknown: it may or may not exist at
+    /// Cal.com (the answer was lost and a lookup by correlation id could not
+    /// settle it). Do not simply send it again; look it up later.
+    #[error("outcome of {operation} unknown at Cal.com: {message}")]
+    InDoubt {
+        /// The operation whose outcome is unknown.
+        operation: &'static str,
+        /// The correlation id the booking carries, to look it up later.
+        correlation_id: Option<String>,
+        /// What went wrong, first with the call and then with the lookup.
+        message: String,
+    },
+    /// The circuit breaker for this API key is open: Cal.com failed
+    /// repeatedly, so calls fail fast instead of piling up.
+    #[error("Cal.com circuit open; calls fail fast for now")]
+    CircuitOpen {
+        /// Time until a probe call is let through, when known.
+        retry_in: Option<Duration>,
+    },
+    /// API v1 answered `410 Gone`: v1 is switched off for this client.
+    #[error("Cal.com API v1 is gone: {message}")]
+    V1Gone {
+        /// Cal.com's message.
+        message: String,
+    },
     /// Input refused before anything was sent (e.g. a uid that would change the URL path).
     #[error("invalid {field}: {message}")]
     InvalidRequest {
@@ -108,12 +133,15 @@ impl CalcomError {
         }
     }
 
-    /// True when the same call may succeed if made again later (what a retry
-    /// layer should look at; slot and validation errors never are).
+    /// True when the same call may succeed if made again later. The client
+    /// has already retried what it safely could; this is for callers
+    /// deciding whether to try again later. Slot, validation and in-doubt
+    /// errors never are (an in-doubt create must be looked up first).
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
             CalcomError::RateLimited { .. }
+                | CalcomError::CircuitOpen { .. }
                 | CalcomError::Timeout
                 | CalcomError::Connection { .. }
                 | CalcomError::Upstream {
@@ -144,16 +172,34 @@ impl From<CalcomError> for DomainError {
             CalcomError::RateLimited { reset } => DomainError::RateLimited { retry_after: reset },
             e @ (CalcomError::Upstream { .. }
             | CalcomError::Decode { .. }
+            | CalcomError::V1Gone { .. }
             | CalcomError::InvalidConfig { .. }) => DomainError::UpstreamFailed {
                 upstream: Upstream::Calendar,
                 message: e.to_string(),
             },
-            e @ (CalcomError::Timeout | CalcomError::Connection { .. }) => {
-                DomainError::Unavailable {
-                    upstream: Upstream::Calendar,
-                    message: e.to_string(),
-                }
-            }
+            e @ (CalcomError::Timeout
+            | CalcomError::Connection { .. }
+            | CalcomError::CircuitOpen { .. }) => DomainError::Unavailable {
+                upstream: Upstream::Calendar,
+                message: e.to_string(),
+            },
+            CalcomError::InDoubt {
+                operation,
+                correlation_id,
+                message,
+            } => DomainError::Unavailable {
+                upstream: Upstream::Calendar,
+                message: match correlation_id {
+                    Some(id) => format!(
+                        "outcome unknown: {operation} may or may not have been applied \
+                         (correlation id {id}); look it up before trying again: {message}"
+                    ),
+                    None => format!(
+                        "outcome unknown: {operation} may or may not have been applied; \
+                         look it up before trying again: {message}"
+                    ),
+                },
+            },
         }
     }
 }
@@ -352,6 +398,46 @@ mod tests {
             }),
             DomainError::invalid("uid", "must not be empty")
         );
+    }
+
+    #[test]
+    fn in_doubt_and_open_circuit_are_unavailable_and_say_why() {
+        let d = DomainError::from(CalcomError::InDoubt {
+            operation: "create_booking",
+            correlation_id: Some("c-1".into()),
+            message: "timed out; lookup failed".into(),
+        });
+        let DomainError::Unavailable { upstream, message } = &d else {
+            panic!("{d:?}");
+        };
+        assert_eq!(*upstream, Upstream::Calendar);
+        assert!(message.contains("outcome unknown"), "{message}");
+        assert!(message.contains("c-1"), "{message}");
+        let d = DomainError::from(CalcomError::CircuitOpen {
+            retry_in: Some(Duration::from_secs(60)),
+        });
+        assert!(matches!(
+            d,
+            DomainError::Unavailable {
+                upstream: Upstream::Calendar,
+                ..
+            }
+        ));
+        assert!(matches!(
+            DomainError::from(CalcomError::V1Gone {
+                message: "gone".into()
+            }),
+            DomainError::UpstreamFailed { .. }
+        ));
+        assert!(
+            !CalcomError::InDoubt {
+                operation: "create_booking",
+                correlation_id: None,
+                message: String::new()
+            }
+            .is_retryable()
+        );
+        assert!(CalcomError::CircuitOpen { retry_in: None }.is_retryable());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! A Cal.com API v2 client for calbridge, usable on its own by any Rust
+//! A Cal.com API client for calbridge, usable on its own by any Rust
 //! service, and the adapter behind the domain's [`CalendarPort`].
 //!
 //! ```no_run
@@ -12,11 +12,18 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Every call sends `Authorization: Bearer <key>` and the `cal-api-version`
-//! its endpoint family needs ([`api_version()`]). Failures are classified into
-//! [`CalcomError`], which converts into
-//! [`DomainError`](calbridge_domain::DomainError). There are no retries here;
-//! a caller can use [`CalcomError::is_retryable`].
+//! What every call gets:
+//! - `Authorization: Bearer <key>` and the `cal-api-version` its endpoint
+//!   family needs ([`api_version()`], one table);
+//! - a circuit breaker and a rate limiter per API key, optionally shared
+//!   across instances through Redis ([`resilience`]);
+//! - retries with jittered exponential backoff for idempotent calls and for
+//!   429s; a booking create is never re-sent blindly but resolved by its
+//!   correlation id first;
+//! - typed errors ([`CalcomError`], converting into
+//!   [`DomainError`](calbridge_domain::DomainError)), metrics
+//!   ([`metrics`]), tracing spans, and [`CalcomClient::last_request_debug`];
+//! - API v1 as a fallback ([`V1Mode`]).
 //!
 //! [`CalendarPort`]: calbridge_domain::ports::CalendarPort
 
@@ -26,12 +33,16 @@ mod client;
 mod config;
 pub mod dto;
 mod error;
+pub mod metrics;
 mod operation;
 mod redaction;
+pub mod resilience;
+mod v1;
 
 pub use api_version::api_version;
 pub use calendar_port::DEFAULT_CANCELLATION_REASON;
 pub use client::CalcomClient;
+pub use client::debug_record::RequestDebug;
 pub use config::CalcomConfig;
 pub use dto::{
     BookingDto, BookingStatusDto, CancelBookingRequest, CreateBookingAttendee,
@@ -39,4 +50,8 @@ pub use dto::{
     RescheduleBookingRequest, SlotDto, SlotsByDate, SlotsQuery,
 };
 pub use error::CalcomError;
-pub use operation::Operation;
+pub use operation::{Operation, Safety};
+pub use resilience::{
+    BreakerPolicy, BreakerState, GuardRegistry, KeyFingerprint, RateLimitPolicy, RetryPolicy,
+};
+pub use v1::V1Mode;

@@ -117,6 +117,7 @@ pub(crate) fn list_query(filter: &BookingFilter) -> ListBookingsQuery {
         sort_start: Some(SortOrder::Asc),
         take: Some(filter.effective_limit()),
         skip: Some(filter.offset),
+        ..ListBookingsQuery::default()
     }
 }
 

@@ -1,7 +1,12 @@
 //! [`CalendarPort`] for [`CalcomClient`]: domain calls in, Cal.com calls out,
 //! every failure converted to a [`DomainError`] here and nowhere else.
+//!
+//! `create_booking` sends the appointment id as `metadata.correlationId`,
+//! so the client's in-doubt resolution applies: a lost answer is looked up
+//! before anything is sent again, and an unresolvable one surfaces as
+//! `Unavailable` saying the outcome is unknown.
 
-mod mapping;
+pub(crate) mod mapping;
 
 use async_trait::async_trait;
 use calbridge_domain::ports::{CalendarAccount, CalendarPort};

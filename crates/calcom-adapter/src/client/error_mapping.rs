@@ -21,12 +21,19 @@ const EXCERPT_CHARS: usize = 200;
 const RESET_DEFAULT_HEADER: &str = "x-ratelimit-reset-default";
 /// Prefix of the reset headers of named (custom) limits.
 const RESET_HEADER_PREFIX: &str = "x-ratelimit-reset-";
+/// v1's reset header: an epoch in milliseconds (Unkey), NOTES §9.
+const V1_RESET_HEADER: &str = "x-ratelimit-reset";
+/// Values above this are epochs in ms rather than delays in seconds.
+const EPOCH_MS_THRESHOLD: f64 = 1e11;
 
 /// Messages (lowercase fragments) with which Cal.com says a time cannot be
 /// booked (NOTES §6). "Attempting to book a meeting in the past." is
 /// deliberately absent: that is the caller's input error.
-const SLOT_MESSAGES: [&str; 6] = [
+const SLOT_MESSAGES: [&str; 8] = [
     "already has booking at this time or is not available",
+    // 422 on a reservation of a booked slot (NOTES §4.4).
+    "can't reserve a slot if the event is already booked",
+    "can\u{2019}t reserve a slot if the event is already booked",
     "can't be booked at the",
     "can\u{2019}t be booked at the",
     "maximum number of active bookings has been reached",
@@ -161,19 +168,24 @@ pub(crate) fn parse_error_body(status: StatusCode, body: &[u8]) -> ErrorParts {
         }
     } else if json.is_object() {
         match serde_json::from_value::<NestErrorBody>(json.clone()) {
-            Ok(nest) => ErrorParts {
-                code: nest
+            Ok(nest) => {
+                let error_text = nest
                     .error
                     .as_ref()
                     .and_then(Value::as_str)
-                    .map(str::to_owned),
-                message: nest
-                    .message
-                    .as_ref()
-                    .and_then(message_text)
-                    .unwrap_or_default(),
-                details: None,
-            },
+                    .map(str::to_owned);
+                ErrorParts {
+                    // v1 says `{"error": "Your API key is not valid."}`: that is the message.
+                    message: nest
+                        .message
+                        .as_ref()
+                        .and_then(message_text)
+                        .or_else(|| error_text.clone())
+                        .unwrap_or_default(),
+                    code: error_text,
+                    details: None,
+                }
+            }
             Err(_) => ErrorParts {
                 code: None,
                 message: top_message.unwrap_or_default(),
@@ -207,11 +219,27 @@ pub(crate) fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
     if let Some(d) = headers.get(RESET_DEFAULT_HEADER).and_then(seconds) {
         return Some(d);
     }
-    headers
+    let named = headers
         .iter()
         .filter(|(name, _)| name.as_str().starts_with(RESET_HEADER_PREFIX))
         .filter_map(|(_, v)| seconds(v))
-        .min()
+        .min();
+    named.or_else(|| headers.get(V1_RESET_HEADER).and_then(v1_reset))
+}
+
+/// v1's reset: an epoch in ms (or, defensively, a delay in seconds).
+fn v1_reset(v: &reqwest::header::HeaderValue) -> Option<Duration> {
+    let n: f64 = v.to_str().ok()?.trim().parse().ok()?;
+    if n > EPOCH_MS_THRESHOLD {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs_f64()
+            * 1000.0;
+        Duration::try_from_secs_f64(((n - now_ms) / 1000.0).max(0.0)).ok()
+    } else {
+        Duration::try_from_secs_f64(n).ok()
+    }
 }
 
 /// Whether the error says the time is not bookable.
@@ -482,6 +510,42 @@ mod tests {
             HeaderValue::from_static("soon"),
         );
         assert_eq!(rate_limit_reset(&h), None);
+    }
+
+    #[test]
+    fn a_reservation_on_a_booked_slot_is_slot_unavailable() {
+        let e = classify(
+            Operation::CreateReservation,
+            422,
+            &envelope(
+                "UnprocessableEntityException",
+                "Can't reserve a slot if the event is already booked.",
+            ),
+        );
+        assert!(matches!(e, CalcomError::SlotUnavailable { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn v1_bodies_and_reset_headers() {
+        assert!(matches!(
+            classify(Operation::Me, 401, br#"{"error":"Your API key is not valid."}"#),
+            CalcomError::Unauthorized { ref message } if message == "Your API key is not valid."
+        ));
+        let mut h = HeaderMap::new();
+        let in_30s = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            + 30_000;
+        h.insert(
+            "x-ratelimit-reset",
+            HeaderValue::from_str(&in_30s.to_string()).unwrap(),
+        );
+        let reset = rate_limit_reset(&h).unwrap();
+        assert!(
+            reset > Duration::from_secs(28) && reset <= Duration::from_secs(30),
+            "{reset:?}"
+        );
     }
 
     #[test]

@@ -1,29 +1,39 @@
-//! [`CalcomClient`]: the one path every call takes. It adds the bearer key
-//! and the per-operation version header, applies the time limits, and turns
-//! whatever comes back into a typed value or a [`CalcomError`].
+//! [`CalcomClient`]: the one path every call takes. Each attempt passes the
+//! key's guards (circuit breaker, rate limiter), is sent with the bearer key
+//! and the operation's version header under the time limit, and comes back
+//! as a typed value or a [`CalcomError`]; the retry policy decides whether
+//! to try again, and a booking create whose answer was lost is looked up
+//! before it is ever sent again.
 
-mod error_mapping;
+pub(crate) mod debug_record;
+pub(crate) mod decode;
+pub(crate) mod error_mapping;
+mod in_doubt;
 mod operations;
+mod pipeline;
+pub(crate) mod request;
+mod transport;
 
 use std::fmt;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use reqwest::{Method, Url};
-use secrecy::ExposeSecret;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use reqwest::Url;
+use reqwest::header::HeaderValue;
+use secrecy::{ExposeSecret, SecretString};
 
-use crate::api_version::{API_VERSION_HEADER, api_version};
-use crate::config::CalcomConfig;
-use crate::dto::{Page, Pagination};
+use crate::config::{CalcomConfig, RedisSource};
 use crate::error::CalcomError;
-use crate::operation::Operation;
 use crate::redaction::Redactor;
+use crate::resilience::guards::{KeyGuards, lock};
+use crate::resilience::shared::SharedState;
+use crate::resilience::{BreakerState, KeyFingerprint, RetryPolicy};
+use crate::v1::V1State;
+use debug_record::{RawExchange, RequestDebug};
 
-/// A Cal.com API v2 client for one account. Cheap to clone (shared
-/// connection pool); `Debug` shows where it points, never the key.
+/// A Cal.com API client for one account. Cheap to clone (clones share the
+/// connection pool, the guards and the last-request record); `Debug` shows
+/// where it points, never the key.
 #[derive(Clone)]
 pub struct CalcomClient {
     inner: Arc<Inner>,
@@ -32,11 +42,20 @@ pub struct CalcomClient {
 struct Inner {
     http: reqwest::Client,
     base_url: Url,
+    v1_base_url: Url,
     /// `Bearer <key>`, marked sensitive so the HTTP stack never prints it.
     authorization: HeaderValue,
+    /// For v1's `?apiKey=`.
+    api_key: SecretString,
     redactor: Redactor,
     timeout: Duration,
     connect_timeout: Duration,
+    retry: RetryPolicy,
+    fingerprint: KeyFingerprint,
+    guards: Arc<KeyGuards>,
+    shared: Option<SharedState>,
+    v1: V1State,
+    last_request: Mutex<Option<RawExchange>>,
 }
 
 impl fmt::Debug for CalcomClient {
@@ -44,36 +63,31 @@ impl fmt::Debug for CalcomClient {
         f.debug_struct("CalcomClient")
             .field("base_url", &self.inner.base_url.as_str())
             .field("api_key", &"[REDACTED]")
+            .field("key_fingerprint", &self.inner.fingerprint.as_str())
             .field("timeout", &self.inner.timeout)
             .field("connect_timeout", &self.inner.connect_timeout)
+            .field("shared_state", &self.inner.shared.is_some())
             .finish()
     }
 }
 
-/// One request, described before it is sent.
-struct Call<'a> {
-    op: Operation,
-    method: Method,
-    /// Path segments after the base URL; each is percent-escaped on its own.
-    path: &'a [&'a str],
-    query: Vec<(&'static str, String)>,
-    body: Option<Vec<u8>>,
-    /// The id the call addresses, reported if Cal.com says 404.
-    subject: Option<String>,
-}
-
 impl CalcomClient {
-    /// Builds a client from `config`.
+    /// Builds a client from `config`. Nothing is sent; a configured Redis is
+    /// connected lazily.
     ///
     /// # Errors
     /// [`CalcomError::InvalidConfig`] for a base URL that is not an absolute
-    /// http(s) URL without credentials, query or fragment, or for an empty
-    /// key or one that cannot be sent in a header.
+    /// http(s) URL without credentials, query or fragment, for an empty key
+    /// or one that cannot be sent in a header, or for an unusable Redis URL.
     pub fn new(config: CalcomConfig) -> Result<Self, CalcomError> {
         let invalid = |message: &str| CalcomError::InvalidConfig {
             message: message.to_owned(),
         };
         let base_url = parse_base_url(&config.base_url)?;
+        let v1_base_url = match &config.v1_base_url {
+            Some(url) => parse_base_url(url)?,
+            None => base_url.clone(),
+        };
         let key = config.api_key.expose_secret();
         if key.trim().is_empty() {
             return Err(invalid("API key is empty"));
@@ -88,14 +102,39 @@ impl CalcomClient {
             .map_err(|e| CalcomError::InvalidConfig {
                 message: format!("cannot build the HTTP client: {}", e.without_url()),
             })?;
+        let shared = match config.redis_source() {
+            None => None,
+            Some(RedisSource::Manager(connection)) => Some(SharedState::new(
+                connection.clone(),
+                &config.redis_key_prefix,
+            )),
+            Some(RedisSource::Url(url)) => Some(
+                SharedState::connect_lazily(url.expose_secret(), &config.redis_key_prefix)
+                    .map_err(|e| CalcomError::InvalidConfig {
+                        // The category only: the message could echo the URL.
+                        message: format!("unusable Redis URL ({})", e.category()),
+                    })?,
+            ),
+        };
+        let fingerprint = KeyFingerprint::of(&config.api_key);
+        let registry = config.registry().cloned().unwrap_or_default();
+        let guards = registry.guards_for(&fingerprint, &config.breaker, &config.rate_limit);
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                v1_base_url,
                 authorization,
-                redactor: Redactor::new(config.api_key),
+                redactor: Redactor::new(config.api_key.clone()),
+                api_key: config.api_key,
                 timeout: config.timeout,
                 connect_timeout: config.connect_timeout,
+                retry: config.retry,
+                fingerprint,
+                guards,
+                shared,
+                v1: V1State::new(config.v1_mode),
+                last_request: Mutex::new(None),
             }),
         })
     }
@@ -105,150 +144,32 @@ impl CalcomClient {
         self.inner.base_url.as_str()
     }
 
-    /// Sends `call` and returns the body of a 2xx answer; every other outcome
-    /// becomes a classified [`CalcomError`].
-    async fn execute(&self, call: Call<'_>) -> Result<Vec<u8>, CalcomError> {
-        let inner = &self.inner;
-        let mut url = inner.base_url.clone();
-        {
-            let mut segments =
-                url.path_segments_mut()
-                    .map_err(|()| CalcomError::InvalidConfig {
-                        message: "base URL cannot have a path".to_owned(),
-                    })?;
-            segments.pop_if_empty().extend(call.path);
-        }
-        if !call.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(&call.query);
-        }
-        let path = url.path().to_owned();
-
-        let mut request = inner
-            .http
-            .request(call.method.clone(), url)
-            .header(AUTHORIZATION, inner.authorization.clone())
-            .header(ACCEPT, "application/json");
-        if let Some(version) = api_version(call.op) {
-            request = request.header(API_VERSION_HEADER, version);
-        }
-        if let Some(body) = call.body {
-            request = request.header(CONTENT_TYPE, "application/json").body(body);
-        }
-
-        let started = Instant::now();
-        tracing::debug!(operation = %call.op, method = %call.method, %path, "calling Cal.com");
-        let outcome = async {
-            let response = request
-                .send()
-                .await
-                .map_err(|e| error_mapping::classify_transport(e, &inner.redactor))?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| error_mapping::classify_transport(e, &inner.redactor))?;
-            if status.is_success() {
-                Ok((status, body.to_vec()))
-            } else {
-                Err(error_mapping::classify_status(
-                    call.op,
-                    call.subject.as_deref(),
-                    status,
-                    &headers,
-                    &body,
-                    &inner.redactor,
-                ))
-            }
-        }
-        .await;
-        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        match outcome {
-            Ok((status, body)) => {
-                tracing::debug!(
-                    operation = %call.op, %path, status = status.as_u16(), elapsed_ms,
-                    "Cal.com answered"
-                );
-                Ok(body)
-            }
-            Err(error) => {
-                tracing::warn!(operation = %call.op, %path, elapsed_ms, %error, "Cal.com call failed");
-                Err(error)
-            }
-        }
+    /// The fingerprint of this client's API key, as used in metrics labels,
+    /// logs and Redis key names.
+    pub fn key_fingerprint(&self) -> &KeyFingerprint {
+        &self.inner.fingerprint
     }
 
-    /// Encodes a request body.
-    fn json_body<T: serde::Serialize>(body: &T) -> Result<Vec<u8>, CalcomError> {
-        serde_json::to_vec(body).map_err(|e| CalcomError::InvalidRequest {
-            field: "body",
-            message: format!("cannot encode: {e}"),
-        })
+    /// This process's circuit-breaker state for the key.
+    pub fn breaker_state(&self) -> BreakerState {
+        self.inner.guards.breaker_state()
     }
 
-    /// `data` of a success envelope.
-    fn decode_data<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, CalcomError> {
-        let data = self
-            .success_payload(body)?
-            .remove("data")
-            .unwrap_or(Value::Null);
-        self.decode_value(data, "data")
+    /// Whether API v1 answered `410 Gone` and is switched off for this client.
+    pub fn v1_gone(&self) -> bool {
+        self.inner.v1.is_gone()
     }
 
-    /// `data` (a list) and `pagination` of a paged success envelope.
-    fn decode_page<T: DeserializeOwned>(&self, body: &[u8]) -> Result<Page<T>, CalcomError> {
-        let mut envelope = self.success_payload(body)?;
-        let data = envelope.remove("data").unwrap_or(Value::Null);
-        let pagination = envelope.remove("pagination").unwrap_or(Value::Null);
-        Ok(Page {
-            data: self.decode_value(data, "data")?,
-            pagination: self.decode_value::<Pagination>(pagination, "pagination")?,
-        })
-    }
-
-    /// `data` that must be one object. Recurring event types answer with a
-    /// list of occurrences, which a single-booking call cannot represent.
-    fn decode_one<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, CalcomError> {
-        let data = self
-            .success_payload(body)?
-            .remove("data")
-            .unwrap_or(Value::Null);
-        if let Value::Array(items) = &data {
-            return Err(CalcomError::decode(format!(
-                "expected one booking but got a list of {} (recurring event type?)",
-                items.len()
-            )));
-        }
-        self.decode_value(data, "data")
-    }
-
-    /// The top-level object of a success envelope, checked to say `success`.
-    fn success_payload(&self, body: &[u8]) -> Result<serde_json::Map<String, Value>, CalcomError> {
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            CalcomError::decode(
-                self.inner
-                    .redactor
-                    .redact(&format!("body is not JSON: {e}")),
-            )
-        })?;
-        let Value::Object(map) = value else {
-            return Err(CalcomError::decode("body is not a JSON object"));
-        };
-        match map.get("status").and_then(Value::as_str) {
-            Some("success") => Ok(map),
-            other => Err(CalcomError::decode(self.inner.redactor.redact(&format!(
-                "envelope status is {other:?}, expected \"success\""
-            )))),
-        }
-    }
-
-    fn decode_value<T: DeserializeOwned>(&self, v: Value, what: &str) -> Result<T, CalcomError> {
-        serde_json::from_value(v)
-            .map_err(|e| CalcomError::decode(self.inner.redactor.redact(&format!("{what}: {e}"))))
+    /// The last HTTP exchange (any operation, any attempt), credentials and
+    /// attendee details masked; `None` before the first call.
+    pub fn last_request_debug(&self) -> Option<RequestDebug> {
+        lock(&self.inner.last_request)
+            .as_ref()
+            .map(RawExchange::shown)
     }
 }
 
-/// Checks and normalises the configured base URL.
+/// Checks and normalises a configured base URL.
 fn parse_base_url(raw: &str) -> Result<Url, CalcomError> {
     let invalid = |message: String| CalcomError::InvalidConfig { message };
     let url = Url::parse(raw.trim())
@@ -270,16 +191,21 @@ fn parse_base_url(raw: &str) -> Result<Url, CalcomError> {
     Ok(url)
 }
 
-/// Refuses a uid that could not be sent as one path segment (empty, or a
+/// Refuses an id that could not be sent as one path segment (empty, or a
 /// dot segment that URL normalisation would drop).
-fn check_uid(uid: &str) -> Result<&str, CalcomError> {
-    if uid.is_empty() || uid == "." || uid == ".." {
+fn check_segment<'a>(field: &'static str, id: &'a str) -> Result<&'a str, CalcomError> {
+    if id.is_empty() || id == "." || id == ".." {
         return Err(CalcomError::InvalidRequest {
-            field: "uid",
-            message: "must be a non-empty booking uid".to_owned(),
+            field,
+            message: "must be a non-empty id".to_owned(),
         });
     }
-    Ok(uid)
+    Ok(id)
+}
+
+/// [`check_segment`] for booking uids.
+fn check_uid(uid: &str) -> Result<&str, CalcomError> {
+    check_segment("uid", uid)
 }
 
 #[cfg(test)]
@@ -318,16 +244,28 @@ mod tests {
         ] {
             assert!(CalcomClient::new(config(good)).is_ok(), "{good}");
         }
+        let err = CalcomClient::new(
+            config("https://api.cal.com").with_v1_base_url("ftp://v1.example.com"),
+        )
+        .unwrap_err();
+        assert!(matches!(err, CalcomError::InvalidConfig { .. }));
     }
 
     #[test]
-    fn rejects_unusable_keys_without_showing_them() {
+    fn rejects_unusable_keys_and_redis_urls_without_showing_them() {
         let err = CalcomClient::new(CalcomConfig::new(SecretString::from("  "))).unwrap_err();
         assert!(matches!(err, CalcomError::InvalidConfig { .. }));
         let err = CalcomClient::new(CalcomConfig::new(SecretString::from("cal_abc\ndefghijk")))
             .unwrap_err();
         assert!(matches!(err, CalcomError::InvalidConfig { .. }));
         assert!(!format!("{err} {err:?}").contains("defghijk"));
+        let err = CalcomClient::new(
+            config("https://api.cal.com")
+                .with_redis_url(SecretString::from("nosuchscheme://:hunter2@x")),
+        )
+        .unwrap_err();
+        assert!(matches!(err, CalcomError::InvalidConfig { .. }));
+        assert!(!format!("{err} {err:?}").contains("hunter2"));
     }
 
     #[test]
@@ -336,6 +274,27 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(shown.contains("api.cal.com"), "{shown}");
         assert!(!shown.contains("abcdefgh12345678"), "{shown}");
+        assert_eq!(c.breaker_state(), BreakerState::Closed);
+        assert!(c.last_request_debug().is_none());
+        assert!(!c.v1_gone());
+    }
+
+    #[test]
+    fn clients_of_one_registry_share_a_breaker() {
+        let registry = crate::resilience::GuardRegistry::new();
+        let a =
+            CalcomClient::new(config("https://api.cal.com").with_guard_registry(registry.clone()))
+                .unwrap();
+        let b =
+            CalcomClient::new(config("https://api.cal.com").with_guard_registry(registry.clone()))
+                .unwrap();
+        assert!(Arc::ptr_eq(&a.inner.guards, &b.inner.guards));
+        assert_eq!(
+            registry.breaker_state(a.key_fingerprint()),
+            Some(BreakerState::Closed)
+        );
+        let c = CalcomClient::new(config("https://api.cal.com")).unwrap();
+        assert!(!Arc::ptr_eq(&a.inner.guards, &c.inner.guards));
     }
 
     #[test]

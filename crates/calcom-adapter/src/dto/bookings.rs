@@ -1,5 +1,6 @@
 //! `/v2/bookings/**` (`cal-api-version: 2024-08-13`): create, list, get,
-//! cancel, reschedule. Bookings are addressed by uid, never by numeric id.
+//! cancel, reschedule, confirm, decline, mark absent. Bookings are
+//! addressed by uid, never by numeric id.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -148,23 +149,46 @@ impl SortOrder {
     }
 }
 
-/// Filters and paging for `GET /v2/bookings`. Empty fields are not sent.
+/// Filters and paging for `GET /v2/bookings` (every filter of NOTES §4.5).
+/// Empty fields are not sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListBookingsQuery {
     /// Any of these (sent comma-separated).
     pub status: Vec<BookingListStatus>,
-    /// Only bookings with this attendee.
+    /// Only bookings with this attendee email.
     pub attendee_email: Option<String>,
+    /// Only bookings with this attendee name.
+    pub attendee_name: Option<String>,
+    /// Only this booking.
+    pub booking_uid: Option<String>,
+    /// Only these event types (sent comma-separated).
+    pub event_type_ids: Vec<u64>,
     /// Only this event type.
     pub event_type_id: Option<u64>,
+    /// Only these teams' bookings (Cal.com spells it `teamsIds`).
+    pub teams_ids: Vec<u64>,
+    /// Only this team's bookings.
+    pub team_id: Option<u64>,
     /// Only bookings starting at or after this.
     pub after_start: Option<DateTime<Utc>>,
     /// Only bookings ending at or before this.
     pub before_end: Option<DateTime<Utc>>,
+    /// Only bookings created after this.
+    pub after_created_at: Option<DateTime<Utc>>,
+    /// Only bookings created before this.
+    pub before_created_at: Option<DateTime<Utc>>,
     /// Only bookings changed after this (polling sync).
     pub after_updated_at: Option<DateTime<Utc>>,
+    /// Only bookings changed before this.
+    pub before_updated_at: Option<DateTime<Utc>>,
     /// Order by start.
     pub sort_start: Option<SortOrder>,
+    /// Order by end.
+    pub sort_end: Option<SortOrder>,
+    /// Order by creation.
+    pub sort_created: Option<SortOrder>,
+    /// Order by last change.
+    pub sort_updated_at: Option<SortOrder>,
     /// Page size, 1–250 (Cal.com's default is 100).
     pub take: Option<u32>,
     /// Items to skip.
@@ -177,28 +201,63 @@ impl ListBookingsQuery {
 
     /// The query string, in a fixed order.
     pub(crate) fn query_pairs(&self) -> Vec<(&'static str, String)> {
+        fn csv<T: ToString>(items: &[T]) -> String {
+            items
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        }
         let mut q = Vec::new();
         if !self.status.is_empty() {
             let joined: Vec<&str> = self.status.iter().map(|s| s.as_str()).collect();
             q.push(("status", joined.join(",")));
         }
-        if let Some(e) = &self.attendee_email {
-            q.push(("attendeeEmail", e.clone()));
+        let texts = [
+            ("attendeeEmail", &self.attendee_email),
+            ("attendeeName", &self.attendee_name),
+            ("bookingUid", &self.booking_uid),
+        ];
+        for (name, value) in texts {
+            if let Some(v) = value {
+                q.push((name, v.clone()));
+            }
+        }
+        if !self.event_type_ids.is_empty() {
+            q.push(("eventTypeIds", csv(&self.event_type_ids)));
         }
         if let Some(id) = self.event_type_id {
             q.push(("eventTypeId", id.to_string()));
         }
-        if let Some(t) = &self.after_start {
-            q.push(("afterStart", utc_iso(t)));
+        if !self.teams_ids.is_empty() {
+            q.push(("teamsIds", csv(&self.teams_ids)));
         }
-        if let Some(t) = &self.before_end {
-            q.push(("beforeEnd", utc_iso(t)));
+        if let Some(id) = self.team_id {
+            q.push(("teamId", id.to_string()));
         }
-        if let Some(t) = &self.after_updated_at {
-            q.push(("afterUpdatedAt", utc_iso(t)));
+        let times = [
+            ("afterStart", &self.after_start),
+            ("beforeEnd", &self.before_end),
+            ("afterCreatedAt", &self.after_created_at),
+            ("beforeCreatedAt", &self.before_created_at),
+            ("afterUpdatedAt", &self.after_updated_at),
+            ("beforeUpdatedAt", &self.before_updated_at),
+        ];
+        for (name, value) in times {
+            if let Some(t) = value {
+                q.push((name, utc_iso(t)));
+            }
         }
-        if let Some(s) = self.sort_start {
-            q.push(("sortStart", s.as_str().to_owned()));
+        let sorts = [
+            ("sortStart", self.sort_start),
+            ("sortEnd", self.sort_end),
+            ("sortCreated", self.sort_created),
+            ("sortUpdatedAt", self.sort_updated_at),
+        ];
+        for (name, value) in sorts {
+            if let Some(s) = value {
+                q.push((name, s.as_str().to_owned()));
+            }
         }
         if let Some(n) = self.take {
             q.push(("take", n.to_string()));
@@ -208,6 +267,37 @@ impl ListBookingsQuery {
         }
         q
     }
+}
+
+/// Body of `POST /v2/bookings/{uid}/decline`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeclineBookingRequest {
+    /// Why, shown to the attendee.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Body of `POST /v2/bookings/{uid}/mark-absent`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarkAbsentRequest {
+    /// Whether the host was absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<bool>,
+    /// Attendees to mark.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attendees: Vec<AbsentAttendee>,
+}
+
+/// One attendee's presence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AbsentAttendee {
+    /// The attendee's email.
+    pub email: String,
+    /// Whether they were absent.
+    pub absent: bool,
 }
 
 /// A booking's state as Cal.com reports it. Unknown spellings are kept, not
@@ -482,6 +572,83 @@ mod tests {
                              "timeZone": "Europe/Berlin", "language": "de"},
                 "metadata": {"correlationId": "c-1"}
             })
+        );
+    }
+
+    #[test]
+    fn list_query_sends_every_filter_in_a_fixed_order() {
+        let t = Utc.with_ymd_and_hms(2050, 9, 5, 0, 0, 0).unwrap();
+        let q = ListBookingsQuery {
+            status: vec![BookingListStatus::Unconfirmed],
+            attendee_email: Some("a@b.co".into()),
+            attendee_name: Some("Ann".into()),
+            booking_uid: Some("u1".into()),
+            event_type_ids: vec![1, 2],
+            event_type_id: Some(3),
+            teams_ids: vec![4, 5],
+            team_id: Some(6),
+            after_start: Some(t),
+            before_end: Some(t),
+            after_created_at: Some(t),
+            before_created_at: Some(t),
+            after_updated_at: Some(t),
+            before_updated_at: Some(t),
+            sort_start: Some(SortOrder::Asc),
+            sort_end: Some(SortOrder::Desc),
+            sort_created: Some(SortOrder::Asc),
+            sort_updated_at: Some(SortOrder::Desc),
+            take: Some(5),
+            skip: Some(10),
+        };
+        let names: Vec<_> = q.query_pairs().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            names,
+            vec![
+                "status",
+                "attendeeEmail",
+                "attendeeName",
+                "bookingUid",
+                "eventTypeIds",
+                "eventTypeId",
+                "teamsIds",
+                "teamId",
+                "afterStart",
+                "beforeEnd",
+                "afterCreatedAt",
+                "beforeCreatedAt",
+                "afterUpdatedAt",
+                "beforeUpdatedAt",
+                "sortStart",
+                "sortEnd",
+                "sortCreated",
+                "sortUpdatedAt",
+                "take",
+                "skip"
+            ]
+        );
+        assert!(
+            q.query_pairs()
+                .contains(&("eventTypeIds", "1,2".to_owned()))
+        );
+        assert!(q.query_pairs().contains(&("teamsIds", "4,5".to_owned())));
+    }
+
+    #[test]
+    fn action_bodies() {
+        assert_eq!(
+            serde_json::to_value(DeclineBookingRequest::default()).unwrap(),
+            json!({})
+        );
+        let m = MarkAbsentRequest {
+            host: Some(false),
+            attendees: vec![AbsentAttendee {
+                email: "a@b.co".into(),
+                absent: true,
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(m).unwrap(),
+            json!({"host": false, "attendees": [{"email": "a@b.co", "absent": true}]})
         );
     }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::dto::wire_format::utc_iso;
+use crate::dto::wire_format::{offset_time, opt_offset_time, utc_iso};
 
 /// Which free slots to ask for. The client always adds `format=range` so each
 /// slot comes with its `end`.
@@ -59,9 +59,10 @@ impl SlotsQuery {
 #[serde(rename_all = "camelCase")]
 pub struct SlotDto {
     /// Start, with the offset of the requested time zone.
+    #[serde(deserialize_with = "offset_time")]
     pub start: DateTime<FixedOffset>,
     /// End (present with `format=range`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_offset_time")]
     pub end: Option<DateTime<FixedOffset>>,
     /// Seated events: seats already taken.
     #[serde(default)]

@@ -1,12 +1,9 @@
-//! What goes over the wire: for every operation the exact method, path,
-//! version header, bearer key, query and body; how every kind of failure
-//! answer is classified; and that the API key never leaks.
-
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! What goes over the wire for the original operations: the exact method,
+//! path, version header, bearer key, query and body; how every kind of
+//! failure answer is classified; and that the API key never leaks. Every
+//! call here is sent once (no retries), so each test sees one exchange.
 
 use std::collections::BTreeMap;
-use std::fmt::{Debug, Display, Write as _};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use calbridge_calcom::dto::{BookingListStatus, SortOrder};
@@ -16,144 +13,16 @@ use calbridge_calcom::{
 };
 use calbridge_domain::ports::CalendarPort;
 use calbridge_domain::{
-    Appointment, Attendee, BookingFilter, BookingStatus, BookingUid, DomainError, Email,
-    EventTypeId, SlotQuery, Upstream,
+    BookingFilter, BookingStatus, DomainError, EventTypeId, SlotQuery, Upstream,
 };
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use chrono::{TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use secrecy::SecretString;
-use serde_json::{Value, json};
-use wiremock::matchers::{body_json, header, method, path};
-use wiremock::{Match, Mock, MockBuilder, MockServer, Request, ResponseTemplate};
+use serde_json::json;
+use wiremock::matchers::{body_json, header};
+use wiremock::{MockServer, ResponseTemplate};
 
-const KEY: &str = "cal_live_Zq8Xw3Rt9Lp2Vn6Kb4Yh";
-const SECRET_PART: &str = "Zq8Xw3Rt9Lp2Vn6Kb4Yh";
-const BOOKINGS_VERSION: &str = "2024-08-13";
-
-// ---- helpers ------------------------------------------------------------
-
-fn config(base: &str) -> CalcomConfig {
-    CalcomConfig::new(SecretString::from(KEY))
-        .with_base_url(base)
-        .with_timeout(Duration::from_secs(5))
-}
-
-async fn setup() -> (MockServer, CalcomClient) {
-    let server = MockServer::start().await;
-    let client = CalcomClient::new(config(&server.uri())).unwrap();
-    (server, client)
-}
-
-/// Fails when any 6-character piece of the key's secret part shows up.
-fn assert_no_key(text: &str) {
-    let chars: Vec<char> = SECRET_PART.chars().collect();
-    for w in chars.windows(6) {
-        let piece: String = w.iter().collect();
-        assert!(
-            !text.contains(&piece),
-            "key piece {piece:?} leaked in: {text}"
-        );
-    }
-}
-
-fn assert_error_hides_key(e: &(impl Debug + Display)) {
-    assert_no_key(&format!("{e} {e:?}"));
-}
-
-/// Matches only when the request lacks header `0`.
-struct NoHeader(&'static str);
-
-impl Match for NoHeader {
-    fn matches(&self, req: &Request) -> bool {
-        !req.headers.contains_key(self.0)
-    }
-}
-
-/// Matches only when the query string has exactly these pairs (any order).
-struct ExactQuery(Vec<(String, String)>);
-
-impl ExactQuery {
-    fn new(pairs: &[(&str, &str)]) -> Self {
-        let mut v: Vec<_> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        v.sort();
-        Self(v)
-    }
-}
-
-impl Match for ExactQuery {
-    fn matches(&self, req: &Request) -> bool {
-        let mut got: Vec<(String, String)> = req.url.query_pairs().into_owned().collect();
-        got.sort();
-        got == self.0
-    }
-}
-
-/// Method, path, bearer key and the version header (or its absence).
-fn call(verb: &str, p: &str, version: Option<&'static str>) -> MockBuilder {
-    let m = Mock::given(method(verb))
-        .and(path(p))
-        .and(header("authorization", format!("Bearer {KEY}").as_str()));
-    match version {
-        Some(v) => m.and(header("cal-api-version", v)),
-        None => m.and(NoHeader("cal-api-version")),
-    }
-}
-
-fn success(data: Value) -> Value {
-    json!({"status": "success", "data": data})
-}
-
-fn error_envelope(code: &str, message: &str) -> Value {
-    json!({"status": "error", "timestamp": "2025-05-03T10:00:00.000Z", "path": "/v2/bookings",
-           "error": {"code": code, "message": message}})
-}
-
-fn at(h: u32, m: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2050, 9, 5, h, m, 0).unwrap()
-}
-
-fn booking_json(uid: &str, status: &str, start: DateTime<Utc>) -> Value {
-    json!({
-        "id": 12, "uid": uid, "title": "Consultation", "description": "", "status": status,
-        "hosts": [{"id": 3, "name": "Host", "email": "host@example.com",
-                   "displayEmail": "host@example.com", "username": "host", "timeZone": "Europe/Berlin"}],
-        "start": start.to_rfc3339(), "end": (start + TimeDelta::minutes(30)).to_rfc3339(),
-        "duration": 30, "eventTypeId": 7, "eventType": {"id": 7, "slug": "consult"},
-        "location": "https://cal.com/video/x", "absentHost": false,
-        "createdAt": "2050-09-01T10:00:00.000Z", "updatedAt": "2050-09-02T10:00:00.000Z",
-        "metadata": {"correlationId": "corr-1"},
-        "attendees": [{"name": "Ann", "email": "ann@example.com", "displayEmail": "ann@example.com",
-                       "timeZone": "Europe/Berlin", "language": "de", "absent": false}],
-        "bookingFieldsResponses": {}
-    })
-}
-
-fn appointment() -> Appointment {
-    let mut attendee = Attendee::new(
-        "Ann",
-        Email::parse("ann@example.com").unwrap(),
-        Tz::Europe__Berlin,
-    )
-    .unwrap();
-    attendee.phone_number = Some("+4912345".into());
-    Appointment::new(
-        EventTypeId(7),
-        at(7, 0),
-        attendee,
-        BTreeMap::from([("source".to_owned(), "web".to_owned())]),
-        at(7, 0) - TimeDelta::days(1),
-    )
-    .unwrap()
-    .with_length(30)
-    .unwrap()
-}
-
-fn uid(s: &str) -> BookingUid {
-    BookingUid::parse(s).unwrap()
-}
+use crate::support::*;
 
 // ---- every operation on the wire ------------------------------------------
 
@@ -348,6 +217,7 @@ async fn list_bookings_sends_every_filter_and_returns_the_page() {
         sort_start: Some(SortOrder::Desc),
         take: Some(10),
         skip: Some(20),
+        ..Default::default()
     };
     let page = client.list_bookings(&q).await.unwrap();
     assert_eq!(page.data.len(), 1);
@@ -916,37 +786,6 @@ async fn client_config_and_errors_never_show_the_key() {
     assert_error_hides_key(&bad);
 }
 
-/// Collects every field of every span and event into one string.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<String>>);
-
-struct Collect<'a>(&'a mut String);
-
-impl tracing::field::Visit for Collect<'_> {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn Debug) {
-        let _ = write!(self.0, "{}={:?} ", field.name(), value);
-    }
-}
-
-impl tracing::Subscriber for Capture {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        span.record(&mut Collect(&mut self.0.lock().unwrap()));
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        values.record(&mut Collect(&mut self.0.lock().unwrap()));
-    }
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        event.record(&mut Collect(&mut self.0.lock().unwrap()));
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 #[tokio::test]
 async fn logs_never_show_the_key() {
     let capture = Capture::default();
@@ -983,7 +822,7 @@ async fn logs_never_show_the_key() {
 
     let logged = capture.0.lock().unwrap().clone();
     assert!(
-        logged.contains("calling Cal.com"),
+        logged.contains("Cal.com answered"),
         "nothing captured: {logged}"
     );
     assert!(logged.contains("Cal.com call failed"), "{logged}");
