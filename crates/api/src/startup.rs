@@ -79,6 +79,12 @@ impl Application {
                 (config, None, Mode::Live)
             }
         };
+        // With Redis, instances share one circuit breaker and one rate-limit
+        // budget per Cal.com key instead of each spending its own.
+        let calendar_config = match &settings.redis_url {
+            Some(url) => calendar_config.with_redis_url(SecretString::from(url.clone())),
+            None => calendar_config,
+        };
         let calendar: Arc<dyn CalendarPort> = Arc::new(
             CalcomClient::new(calendar_config)
                 .map_err(|e| StartupError::Calendar(e.to_string()))?,
