@@ -16,6 +16,9 @@ pub mod usecases;
 pub use error::{DomainError, Result, Upstream};
 pub use ids::{AppointmentId, BookingUid, EventTypeId, TenantId};
 pub use models::{
-    Appointment, Attendee, Booking, BookingFilter, BookingSource, BookingStatus, Email, EventType,
-    Host, Slot, SlotQuery,
+    Appointment, AppointmentRecord, AppointmentStatus, Attendee, Booking, BookingFilter,
+    BookingSource, BookingStatus, Connection, Email, EventType, HoldStatus, Host, IdempotencyKey,
+    LeasedSaga, NewSaga, NewSlotHold, NewWebhookEvent, SagaId, SagaLease, SagaRecord, SagaStatus,
+    SagaStep, SegmentPlan, SegmentRecord, SegmentStatus, Slot, SlotHold, SlotHoldId, SlotQuery,
+    StepStatus, StoredResponse, WebhookEvent, WebhookEventId,
 };

@@ -11,7 +11,7 @@ use sqlx::migrate::MigrateError;
 
 use crate::database_url;
 
-/// Everything that can go wrong in the booking store.
+/// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     /// The URL names a database calbridge cannot use.
@@ -53,21 +53,69 @@ pub enum StorageError {
         /// The database's explanation.
         message: String,
     },
-    /// A stored row does not decode into a booking (edited by hand, or
-    /// written by an incompatible version).
-    #[error("stored booking {uid:?} is unreadable: {message}")]
+    /// A stored row does not decode into its domain type (edited by hand,
+    /// or written by an incompatible version).
+    #[error("stored {table} row {key:?} is unreadable: {message}")]
     CorruptRow {
-        /// The row's uid as stored.
-        uid: String,
+        /// The table it is in.
+        table: &'static str,
+        /// The row's key as stored.
+        key: String,
         /// Which column is wrong and how.
         message: String,
     },
-    /// The booking has a value the schema cannot hold.
-    #[error("booking cannot be stored: {field} {message}")]
+    /// A value does not fit the schema.
+    #[error("value cannot be stored: {field} {message}")]
     Unstorable {
-        /// The offending booking field.
+        /// The offending field.
         field: &'static str,
         /// Why it does not fit.
+        message: String,
+    },
+    /// The time is taken: an active hold of the same host overlaps
+    /// (Postgres exclusion constraint, SQLSTATE 23P01, or the SQLite
+    /// trigger that stands in for it).
+    #[error("slot unavailable: {message}")]
+    Overlap {
+        /// What overlapped.
+        message: String,
+    },
+    /// The write conflicts with what is stored: a duplicate id, a lost
+    /// saga lease, a state change that is not allowed.
+    #[error("conflict: {message}")]
+    Conflict {
+        /// What conflicts.
+        message: String,
+    },
+    /// The row to change does not exist.
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// What kind of row ("slot hold", "saga").
+        entity: &'static str,
+        /// Its key.
+        id: String,
+    },
+    /// A secret could not be sealed or opened: a wrong or missing master
+    /// key version, or a row moved to another tenant. Never holds the
+    /// secret or the key.
+    #[error("encryption failed: {message}")]
+    Crypto {
+        /// What went wrong.
+        message: String,
+    },
+    /// An argument the store cannot act on (an absurd duration, a bad
+    /// label).
+    #[error("invalid {field}: {message}")]
+    InvalidInput {
+        /// The offending argument.
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The master key or key ring configuration is unusable.
+    #[error("master key: {message}")]
+    MasterKey {
+        /// What is wrong (never the key).
         message: String,
     },
 }
@@ -85,9 +133,18 @@ impl StorageError {
             other => format!("{context}: {other}"),
         };
         if is_unavailable(error) {
-            Self::Unavailable { message }
-        } else {
-            Self::Query { message }
+            return Self::Unavailable { message };
+        }
+        match constraint_kind(error) {
+            Some(ConstraintKind::Overlap) => Self::Overlap {
+                message: format!(
+                    "{context}: the host already has an active hold overlapping this time"
+                ),
+            },
+            Some(ConstraintKind::Unique) => Self::Conflict {
+                message: format!("{context}: a row with this key already exists"),
+            },
+            None => Self::Query { message },
         }
     }
 
@@ -128,16 +185,78 @@ impl StorageError {
             Self::Query { message } => Self::Query {
                 message: clean(message),
             },
-            Self::CorruptRow { uid, message } => Self::CorruptRow {
-                uid,
+            Self::CorruptRow {
+                table,
+                key,
+                message,
+            } => Self::CorruptRow {
+                table,
+                key,
                 message: clean(message),
             },
             Self::Unstorable { field, message } => Self::Unstorable {
                 field,
                 message: clean(message),
             },
+            Self::Overlap { message } => Self::Overlap {
+                message: clean(message),
+            },
+            Self::Conflict { message } => Self::Conflict {
+                message: clean(message),
+            },
+            Self::NotFound { entity, id } => Self::NotFound { entity, id },
+            Self::Crypto { message } => Self::Crypto {
+                message: clean(message),
+            },
+            Self::MasterKey { message } => Self::MasterKey {
+                message: clean(message),
+            },
+            Self::InvalidInput { field, message } => Self::InvalidInput {
+                field,
+                message: clean(message),
+            },
         }
     }
+}
+
+/// Constraint violations the ports report as domain outcomes rather than
+/// as failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConstraintKind {
+    /// Overlapping active holds of one host.
+    Overlap,
+    /// A duplicate primary or unique key.
+    Unique,
+}
+
+/// The message the SQLite overlap triggers raise (see the migration).
+pub(crate) const SQLITE_OVERLAP_MESSAGE: &str = "slot_holds_no_overlap";
+
+/// Which constraint, if any, a database error reports.
+fn constraint_kind(error: &sqlx::Error) -> Option<ConstraintKind> {
+    let sqlx::Error::Database(db) = error else {
+        return None;
+    };
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        return match pg.code() {
+            "23P01" => Some(ConstraintKind::Overlap), // exclusion_violation
+            "23505" => Some(ConstraintKind::Unique),  // unique_violation
+            _ => None,
+        };
+    }
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        let code = db.code().and_then(|c| c.parse::<i32>().ok());
+        return match code {
+            // SQLITE_CONSTRAINT_TRIGGER from RAISE(ABORT, ...)
+            Some(1811) if db.message().contains(SQLITE_OVERLAP_MESSAGE) => {
+                Some(ConstraintKind::Overlap)
+            }
+            // SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
+            Some(1555 | 2067) => Some(ConstraintKind::Unique),
+            _ => None,
+        };
+    }
+    None
 }
 
 /// Whether a sqlx error means the store could not be reached or was too
@@ -196,6 +315,13 @@ impl From<StorageError> for DomainError {
         match error {
             StorageError::Unavailable { .. } => DomainError::Unavailable {
                 upstream: Upstream::Storage,
+                message,
+            },
+            StorageError::Overlap { message } => DomainError::SlotUnavailable { message },
+            StorageError::Conflict { message } => DomainError::Conflict { message },
+            StorageError::NotFound { entity, id } => DomainError::NotFound { entity, id },
+            StorageError::InvalidInput { field, message } => DomainError::InvalidInput {
+                field: field.to_owned(),
                 message,
             },
             _ => DomainError::UpstreamFailed {

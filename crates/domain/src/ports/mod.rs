@@ -3,16 +3,30 @@
 //! chosen at run time (SQLite or Postgres, Redis or in-process, Cal.com or
 //! the testkit).
 
+mod appointments;
 mod cache;
 mod calendar;
 mod clock;
+mod connections;
+mod idempotency;
 mod repository;
+mod saga_log;
+mod slot_holds;
+mod webhook_events;
 
+pub use appointments::AppointmentRepository;
 pub use cache::CachePort;
 pub use calendar::{CalendarAccount, CalendarPort};
 pub use clock::{Clock, SystemClock};
+pub use connections::ConnectionRepository;
+pub use idempotency::{IdempotencyBegin, IdempotencyStore};
 pub use repository::{BookingRepository, UpsertOutcome};
+pub use saga_log::SagaLog;
+pub use slot_holds::SlotHoldRepository;
+pub use webhook_events::{WebhookEventStore, WebhookRecordOutcome};
 
+#[cfg(any(test, feature = "mocks"))]
+pub use appointments::MockAppointmentRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use cache::MockCachePort;
 #[cfg(any(test, feature = "mocks"))]
@@ -20,4 +34,14 @@ pub use calendar::MockCalendarPort;
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]
+pub use connections::MockConnectionRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use idempotency::MockIdempotencyStore;
+#[cfg(any(test, feature = "mocks"))]
 pub use repository::MockBookingRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use saga_log::MockSagaLog;
+#[cfg(any(test, feature = "mocks"))]
+pub use slot_holds::MockSlotHoldRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use webhook_events::MockWebhookEventStore;

@@ -9,9 +9,9 @@ use chrono::Utc;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
-use super::PgBookingRepository;
-use crate::booking_row::{BookingColumns, StoredBooking, event_type_column};
+use super::PgStore;
 use crate::error::StorageError;
+use crate::rows::booking::{BookingColumns, StoredBooking, event_type_column};
 
 /// Insert, or replace unless the stored copy is strictly newer. The
 /// `WHERE` on the update makes a stale copy a no-op that returns no row;
@@ -74,7 +74,7 @@ ORDER BY start_at, uid
 LIMIT $8 OFFSET $9";
 
 #[async_trait]
-impl BookingRepository for PgBookingRepository {
+impl BookingRepository for PgStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant, uid = %booking.uid))]
     async fn upsert(
         &self,

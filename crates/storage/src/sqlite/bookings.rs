@@ -8,9 +8,10 @@ use chrono::Utc;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::{SqliteBookingRepository, from_micros, to_micros};
-use crate::booking_row::{BookingColumns, StoredBooking, event_type_column};
+use super::{SqliteStore, from_micros, to_micros};
 use crate::error::StorageError;
+use crate::rows::RowContext;
+use crate::rows::booking::{BookingColumns, StoredBooking, event_type_column};
 
 /// Insert, or replace unless the stored copy is strictly newer. The
 /// `WHERE` on the update makes a stale copy a no-op that returns no row;
@@ -67,7 +68,7 @@ ORDER BY start_at, uid
 LIMIT ?8 OFFSET ?9";
 
 #[async_trait]
-impl BookingRepository for SqliteBookingRepository {
+impl BookingRepository for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant, uid = %booking.uid))]
     async fn upsert(
         &self,
@@ -157,9 +158,10 @@ impl BookingRepository for SqliteBookingRepository {
 fn decode(row: &SqliteRow) -> Result<Booking, StorageError> {
     let read = |e: sqlx::Error| StorageError::from_sqlx("decoding a booking row", &e);
     let uid: String = row.try_get("uid").map_err(read)?;
+    let context = RowContext::new("bookings", uid.clone());
     let instant = |column: &str| -> Result<_, StorageError> {
         let micros: i64 = row.try_get(column).map_err(read)?;
-        from_micros(&uid, column, micros)
+        from_micros(&context, column, micros)
     };
     StoredBooking {
         event_type_id: row.try_get("event_type_id").map_err(read)?,

@@ -1,19 +1,37 @@
 //! The embedded backend: one SQLite file (WAL, so readers never wait for
 //! the writer), created with its directory on first use.
+//!
+//! SQLite runs one writer at a time. Every multi-statement write starts
+//! with `BEGIN IMMEDIATE`, which takes the write lock up front: the checks
+//! it makes (overlaps, leases) cannot be invalidated before it commits, and
+//! a waiting writer queues on the busy timeout instead of failing with a
+//! stale snapshot.
 
+mod appointments;
 mod bookings;
+mod connections;
+mod idempotency;
+mod saga_log;
+mod slot_holds;
+mod webhook_events;
 
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
+pub use self::connections::SqliteConnectionRepository;
+use crate::crypto::Keyring;
 use crate::database_url::{self, Backend};
 use crate::error::StorageError;
+use crate::rows::RowContext;
 
 /// The SQLite schema, compiled into the binary.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -29,21 +47,21 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// take turns.
 const MAX_CONNECTIONS: u32 = 4;
 
-/// [`BookingRepository`](calbridge_domain::ports::BookingRepository) on a
-/// SQLite file: the zero-setup default.
+/// Every storage port on a SQLite file, the zero-setup default: bookings,
+/// appointments, slot holds, the saga log, idempotency keys and webhook
+/// events (connections need a key ring: [`SqliteStore::connections`]).
 #[derive(Clone)]
-pub struct SqliteBookingRepository {
+pub struct SqliteStore {
     pool: SqlitePool,
 }
 
-impl fmt::Debug for SqliteBookingRepository {
+impl fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SqliteBookingRepository")
-            .finish_non_exhaustive()
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
     }
 }
 
-impl SqliteBookingRepository {
+impl SqliteStore {
     /// Opens (creating the file and its parent directory if missing) the
     /// database at a `sqlite:` URL such as `sqlite://./data/calbridge.db`,
     /// or `sqlite::memory:` for a private in-memory store, and brings its
@@ -104,10 +122,28 @@ impl SqliteBookingRepository {
         Ok(Self { pool })
     }
 
-    /// The connection pool, for callers that need more than the port
-    /// (health details, tests, later migrations of other tables).
+    /// The connection pool, for callers that need more than the ports
+    /// (health details, tests, benchmarks).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The connection repository on the same database, sealing secrets
+    /// with `keyring`.
+    pub fn connections(&self, keyring: Keyring) -> SqliteConnectionRepository {
+        SqliteConnectionRepository::new(self.pool.clone(), keyring)
+    }
+
+    /// A write transaction holding SQLite's write lock from its first
+    /// statement on.
+    async fn write_transaction(
+        &self,
+        context: &str,
+    ) -> Result<Transaction<'static, Sqlite>, StorageError> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| StorageError::from_sqlx(context, &e))
     }
 }
 
@@ -138,20 +174,56 @@ async fn create_parent_dir(file: &Path) -> Result<(), StorageError> {
 
 /// Instants are stored as microseconds since the Unix epoch (see the
 /// migration for why).
-fn to_micros(t: chrono::DateTime<chrono::Utc>) -> i64 {
+fn to_micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
 /// The instant a stored microsecond count stands for.
-fn from_micros(
-    uid: &str,
-    column: &str,
-    micros: i64,
-) -> Result<chrono::DateTime<chrono::Utc>, StorageError> {
-    chrono::DateTime::from_timestamp_micros(micros).ok_or_else(|| StorageError::CorruptRow {
-        uid: uid.to_owned(),
-        message: format!("{column}: {micros} is out of range"),
-    })
+fn from_micros(row: &RowContext, column: &str, micros: i64) -> Result<DateTime<Utc>, StorageError> {
+    DateTime::from_timestamp_micros(micros)
+        .ok_or_else(|| row.corrupt(column, format!("{micros} is out of range")))
+}
+
+/// Typed column reads for SQLite rows: instants from microseconds, uuids
+/// from text, errors naming the row.
+struct Columns<'r> {
+    row: &'r SqliteRow,
+    context: RowContext,
+}
+
+impl<'r> Columns<'r> {
+    fn new(row: &'r SqliteRow, context: RowContext) -> Self {
+        Self { row, context }
+    }
+
+    fn get<T>(&self, column: &str) -> Result<T, StorageError>
+    where
+        T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
+    {
+        self.row
+            .try_get(column)
+            .map_err(|e| StorageError::from_sqlx("decoding a row", &e))
+    }
+
+    fn instant(&self, column: &str) -> Result<DateTime<Utc>, StorageError> {
+        from_micros(&self.context, column, self.get(column)?)
+    }
+
+    fn opt_instant(&self, column: &str) -> Result<Option<DateTime<Utc>>, StorageError> {
+        self.get::<Option<i64>>(column)?
+            .map(|m| from_micros(&self.context, column, m))
+            .transpose()
+    }
+
+    fn uuid(&self, column: &str) -> Result<uuid::Uuid, StorageError> {
+        self.context.uuid(column, &self.get::<String>(column)?)
+    }
+
+    fn opt_uuid(&self, column: &str) -> Result<Option<uuid::Uuid>, StorageError> {
+        self.get::<Option<String>>(column)?
+            .map(|t| self.context.uuid(column, &t))
+            .transpose()
+    }
 }
 
 #[cfg(test)]
@@ -172,10 +244,14 @@ mod tests {
     fn micros_round_trip_and_sort_as_instants() {
         let early = chrono::DateTime::from_timestamp_millis(-1_000).unwrap();
         let late = chrono::DateTime::from_timestamp_millis(1_930_899_600_123).unwrap();
+        let row = RowContext::new("bookings", "u");
         assert!(to_micros(early) < to_micros(late));
-        assert_eq!(from_micros("u", "start_at", to_micros(late)).unwrap(), late);
+        assert_eq!(
+            from_micros(&row, "start_at", to_micros(late)).unwrap(),
+            late
+        );
         assert!(matches!(
-            from_micros("u", "start_at", i64::MAX),
+            from_micros(&row, "start_at", i64::MAX),
             Err(StorageError::CorruptRow { .. })
         ));
     }

@@ -1,5 +1,8 @@
-//! The domain's `BookingRepository` conformance suite on both backends:
-//! each check as its own test (on its own fresh database), plus `run_all`.
+//! The domain's conformance suites on both backends. On SQLite each
+//! booking check, and each other suite, is its own test on its own fresh
+//! database. On Postgres, where a fresh database costs a few hundred
+//! milliseconds of server I/O, the suites share databases, as they are
+//! written to (fresh tenants, hosts and saga kinds per check).
 
 macro_rules! conformance_tests {
     ($with:path) => {
@@ -42,5 +45,86 @@ mod sqlite {
 }
 
 mod postgres {
-    conformance_tests!(crate::support::with_postgres);
+    #[tokio::test]
+    async fn booking_repository_suite() {
+        crate::support::with_postgres(|store| async move {
+            calbridge_domain::conformance::booking_repository::run_all(&*store).await;
+        })
+        .await;
+    }
+
+    /// Every other port's suite, one after another on one database.
+    #[tokio::test]
+    async fn store_suites() {
+        crate::support::with_postgres(|store| async move {
+            use calbridge_domain::conformance as c;
+            c::slot_holds::run_all(&*store).await;
+            c::appointments::run_all(&*store, &*store).await;
+            c::saga_log::run_all(&*store).await;
+            c::idempotency::run_all(&*store).await;
+            c::webhook_events::run_all(&*store).await;
+            let repo = store.connections(crate::support::test_keyring());
+            c::connections::run_all(&repo).await;
+        })
+        .await;
+    }
+}
+
+/// The other ports' suites, one test per suite (each on its own fresh
+/// database; the suites' checks run one after another).
+macro_rules! store_suites {
+    ($with:path) => {
+        #[tokio::test]
+        async fn slot_holds_suite() {
+            $with(|store| async move {
+                calbridge_domain::conformance::slot_holds::run_all(&*store).await;
+            })
+            .await;
+        }
+
+        #[tokio::test]
+        async fn appointments_suite() {
+            $with(|store| async move {
+                calbridge_domain::conformance::appointments::run_all(&*store, &*store).await;
+            })
+            .await;
+        }
+
+        #[tokio::test]
+        async fn saga_log_suite() {
+            $with(|store| async move {
+                calbridge_domain::conformance::saga_log::run_all(&*store).await;
+            })
+            .await;
+        }
+
+        #[tokio::test]
+        async fn idempotency_suite() {
+            $with(|store| async move {
+                calbridge_domain::conformance::idempotency::run_all(&*store).await;
+            })
+            .await;
+        }
+
+        #[tokio::test]
+        async fn webhook_events_suite() {
+            $with(|store| async move {
+                calbridge_domain::conformance::webhook_events::run_all(&*store).await;
+            })
+            .await;
+        }
+
+        #[tokio::test]
+        async fn connections_suite() {
+            $with(|store| async move {
+                let repo = store.connections(crate::support::test_keyring());
+                calbridge_domain::conformance::connections::run_all(&repo).await;
+            })
+            .await;
+        }
+    };
+}
+
+mod sqlite_stores {
+    store_suites!(crate::support::with_sqlite);
 }

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use calbridge_domain::{DomainError, TenantId, Upstream};
-use calbridge_storage::{PgBookingRepository, SqliteBookingRepository, StorageError};
+use calbridge_storage::{PgStore, SqliteStore, StorageError};
 
 use crate::support::{PgTestDb, TempDir};
 
@@ -74,16 +74,8 @@ async fn unknown_schemes_are_typed_errors() {
         );
     }
     // Each repository refuses the other's URLs.
-    assert!(
-        SqliteBookingRepository::connect("postgres://h/db")
-            .await
-            .is_err()
-    );
-    assert!(
-        PgBookingRepository::connect("sqlite::memory:")
-            .await
-            .is_err()
-    );
+    assert!(SqliteStore::connect("postgres://h/db").await.is_err());
+    assert!(PgStore::connect("sqlite::memory:").await.is_err());
 }
 
 #[tokio::test]
@@ -119,7 +111,7 @@ async fn sqlite_creates_missing_parent_directories() {
 
 #[tokio::test]
 async fn sqlite_url_without_a_path_is_invalid() {
-    let error = SqliteBookingRepository::connect("sqlite://")
+    let error = SqliteStore::connect("sqlite://")
         .await
         .expect_err("a sqlite URL without a path must be refused");
     assert!(
@@ -140,7 +132,7 @@ async fn sqlite_in_memory_keeps_data_across_calls() {
 #[tokio::test]
 async fn sqlite_uses_wal_a_busy_timeout_and_foreign_keys() {
     let dir = TempDir::new();
-    let repo = SqliteBookingRepository::connect(&dir.sqlite_url("pragmas.db"))
+    let repo = SqliteStore::connect(&dir.sqlite_url("pragmas.db"))
         .await
         .expect("connect");
     let mut conn = repo.pool().acquire().await.expect("acquire");

@@ -9,8 +9,8 @@ use calbridge_domain::{
     Attendee, Booking, BookingSource, BookingStatus, BookingUid, EventTypeId, Host, TenantId,
 };
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
+use super::to_json;
 use crate::error::StorageError;
 
 /// A booking flattened into column values, ready to bind.
@@ -88,13 +88,6 @@ pub(crate) fn event_type_column(id: EventTypeId) -> Result<i64, StorageError> {
     })
 }
 
-fn to_json<T: Serialize>(field: &'static str, value: &T) -> Result<String, StorageError> {
-    serde_json::to_string(value).map_err(|e| StorageError::Unstorable {
-        field,
-        message: e.to_string(),
-    })
-}
-
 /// A row as read back, before it is checked into a domain [`Booking`].
 #[derive(Debug, Clone)]
 pub(crate) struct StoredBooking {
@@ -122,7 +115,8 @@ impl StoredBooking {
     pub(crate) fn into_booking(self) -> Result<Booking, StorageError> {
         let uid_for_errors = self.uid.clone();
         let corrupt = |column: &str, problem: String| StorageError::CorruptRow {
-            uid: uid_for_errors.clone(),
+            table: "bookings",
+            key: uid_for_errors.clone(),
             message: format!("{column}: {problem}"),
         };
         let uid = BookingUid::parse(self.uid).map_err(|e| corrupt("uid", e.to_string()))?;
