@@ -58,6 +58,11 @@ pub struct ServeArgs {
     /// Tenant this instance books for.
     #[arg(long, env = "CALBRIDGE_TENANT")]
     pub tenant: Option<String>,
+    /// Master key for secrets at rest: base64 of 32 bytes, or
+    /// `2:<base64>,1:<base64>` while rotating. Required with PostgreSQL;
+    /// with SQLite a key is generated beside the database file.
+    #[arg(long, env = "CALBRIDGE_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
 }
 
 impl ServeArgs {
@@ -82,6 +87,10 @@ impl ServeArgs {
             redis_url: self.redis_url.filter(|u| !u.trim().is_empty()),
             bind: self.bind,
             tenant,
+            master_key: self
+                .master_key
+                .filter(|k| !k.trim().is_empty())
+                .map(SecretString::from),
         }
     }
 }

@@ -27,6 +27,11 @@ pub struct Settings {
     pub bind: SocketAddr,
     /// The tenant this instance books for (per-request tenants come later).
     pub tenant: String,
+    /// Master key(s) encrypting stored Cal.com keys and webhook secrets
+    /// (`<base64>` or `2:<base64>,1:<base64>` for rotation). Without it, an
+    /// embedded SQLite deployment keeps a generated key beside its database;
+    /// PostgreSQL deployments must set it so instances share it.
+    pub master_key: Option<SecretString>,
 }
 
 impl Settings {
@@ -39,6 +44,7 @@ impl Settings {
             redis_url: None,
             bind,
             tenant: "demo".to_owned(),
+            master_key: None,
         }
     }
 
@@ -61,6 +67,10 @@ impl fmt::Debug for Settings {
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
             .field("bind", &self.bind)
             .field("tenant", &self.tenant)
+            .field(
+                "master_key",
+                &self.master_key.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }

@@ -2,12 +2,14 @@
 //! and runs until Ctrl-C or SIGTERM. Tests use the same path on port 0.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use calbridge_calcom::{CalcomClient, CalcomConfig};
 use calbridge_domain::TenantId;
 use calbridge_domain::ports::{CalendarPort, SystemClock};
 use calbridge_domain::usecases::BookingService;
+use calbridge_storage::{Keyring, MasterKey};
 use calbridge_testkit::{MockCalcom, MockConfig};
 use secrecy::SecretString;
 use tokio::net::TcpListener;
@@ -90,9 +92,11 @@ impl Application {
                 .map_err(|e| StartupError::Calendar(e.to_string()))?,
         );
 
-        let repository = calbridge_storage::connect(&settings.database_url)
+        let keyring = keyring_for(&settings)?;
+        let storage = calbridge_storage::open(&settings.database_url, keyring)
             .await
             .map_err(|e| StartupError::Storage(e.to_string()))?;
+        let repository = storage.bookings.clone();
         let cache = calbridge_cache::connect(settings.redis_url.as_deref())
             .await
             .map_err(|e| StartupError::Cache(e.to_string()))?;
@@ -127,6 +131,7 @@ impl Application {
                 repository,
                 cache,
                 mode,
+                storage,
             },
             demo_calcom,
         })
@@ -170,6 +175,44 @@ impl Application {
     }
 }
 
+/// The keyring for secrets at rest: the configured master key, or for an
+/// embedded SQLite database a key generated once and kept beside it. A
+/// shared PostgreSQL database needs a configured key: instances that each
+/// generated their own could not read each other's secrets.
+fn keyring_for(settings: &Settings) -> Result<Keyring, StartupError> {
+    use secrecy::ExposeSecret;
+    if let Some(key) = &settings.master_key {
+        return Keyring::parse(key.expose_secret())
+            .map_err(|e| StartupError::Settings(format!("CALBRIDGE_MASTER_KEY: {e}")));
+    }
+    let Some(dir) = sqlite_directory(&settings.database_url) else {
+        return Err(StartupError::Settings(
+            "CALBRIDGE_MASTER_KEY is required with PostgreSQL (every instance must use the same key)"
+                .to_owned(),
+        ));
+    };
+    let path = dir.join("master.key");
+    let key =
+        MasterKey::load_or_generate(&path).map_err(|e| StartupError::Storage(e.to_string()))?;
+    tracing::info!(path = %path.display(), "using the master key kept beside the SQLite database");
+    Ok(Keyring::new(1, key))
+}
+
+/// The directory of a SQLite database file (`./data` for in-memory ones),
+/// or `None` for other databases.
+fn sqlite_directory(database_url: &str) -> Option<PathBuf> {
+    let rest = database_url.strip_prefix("sqlite:")?;
+    let path = rest.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(":memory:") {
+        return Some(PathBuf::from("./data"));
+    }
+    Some(match Path::new(path).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    })
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
@@ -196,4 +239,40 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_key_lives_beside_the_sqlite_file() {
+        assert_eq!(
+            sqlite_directory("sqlite://./data/calbridge.db"),
+            Some(PathBuf::from("./data"))
+        );
+        assert_eq!(
+            sqlite_directory("sqlite:///var/lib/cb/x.db?mode=rwc"),
+            Some(PathBuf::from("/var/lib/cb"))
+        );
+        assert_eq!(sqlite_directory("sqlite:x.db"), Some(PathBuf::from(".")));
+        assert_eq!(
+            sqlite_directory("sqlite::memory:"),
+            Some(PathBuf::from("./data"))
+        );
+        assert_eq!(sqlite_directory("postgres://u@h/db"), None);
+    }
+
+    #[test]
+    fn postgres_without_a_master_key_is_refused() {
+        let mut s = Settings::demo(
+            "postgres://u@127.0.0.1:1/db",
+            "127.0.0.1:0".parse().unwrap(),
+        );
+        s.master_key = None;
+        assert!(matches!(keyring_for(&s), Err(StartupError::Settings(_))));
+        s.master_key = Some(SecretString::from("not base64!".to_owned()));
+        let err = keyring_for(&s).unwrap_err().to_string();
+        assert!(!err.contains("not base64!"), "{err}");
+    }
 }

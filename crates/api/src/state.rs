@@ -30,4 +30,6 @@ pub struct AppState {
     pub cache: Arc<dyn CachePort>,
     /// Demo or live.
     pub mode: Mode,
+    /// Every storage port (appointments, sagas, idempotency, connections, ...).
+    pub storage: calbridge_storage::Storage,
 }

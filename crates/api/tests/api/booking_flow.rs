@@ -21,6 +21,11 @@ async fn the_same_flow_on_postgres_and_redis() {
     let app = spawn_app_with(|s| {
         s.database_url = db;
         s.redis_url = Some(redis);
+        s.master_key = Some(
+            calbridge_storage::MasterKey::generate()
+                .unwrap()
+                .to_base64(),
+        );
         // A tenant of its own keeps this run's rows apart from other runs.
         s.tenant = format!("e2e-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     })

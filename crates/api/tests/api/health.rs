@@ -26,7 +26,7 @@ async fn demo_mode_is_healthy() {
     }
 }
 
-fn state_with(db_up: bool, calendar_up: bool) -> AppState {
+async fn state_with(db_up: bool, calendar_up: bool) -> AppState {
     let mut repo = MockBookingRepository::new();
     repo.expect_ping().returning(move || {
         if db_up {
@@ -69,6 +69,12 @@ fn state_with(db_up: bool, calendar_up: bool) -> AppState {
         repository: repo,
         cache,
         mode: Mode::Live,
+        storage: calbridge_storage::open(
+            "sqlite::memory:",
+            calbridge_storage::Keyring::new(1, calbridge_storage::MasterKey::generate().unwrap()),
+        )
+        .await
+        .unwrap(),
     }
 }
 
@@ -86,7 +92,7 @@ async fn health_of(state: AppState) -> (u16, serde_json::Value) {
 
 #[tokio::test]
 async fn a_dead_database_is_503() {
-    let (status, body) = health_of(state_with(false, true)).await;
+    let (status, body) = health_of(state_with(false, true).await).await;
     assert_eq!(status, 503);
     assert_eq!(body["status"], "down");
     assert_eq!(body["checks"]["database"]["status"], "down");
@@ -94,7 +100,7 @@ async fn a_dead_database_is_503() {
 
 #[tokio::test]
 async fn a_calcom_outage_degrades_but_serves() {
-    let (status, body) = health_of(state_with(true, false)).await;
+    let (status, body) = health_of(state_with(true, false).await).await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "degraded");
     assert_eq!(body["checks"]["calcom"]["status"], "down");
