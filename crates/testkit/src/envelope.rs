@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use crate::error::PendingError;
+use crate::error::{ApiError, PendingError};
 use crate::js_compat::date::js_iso;
 
 /// `200 {status:"success", data}`.
@@ -47,13 +47,27 @@ pub(crate) async fn finish(req: Request, next: Next) -> Response {
     );
     let mut res = next.run(req).await;
     if let Some(PendingError(err)) = res.extensions_mut().remove::<PendingError>() {
-        let body = json!({
+        let body = if err == ApiError::Injected(500) {
+            // What an uncaught error looks like: Nest's default filter, no
+            // envelope (NOTES §2).
+            json!({ "statusCode": 500, "message": "Internal server error" })
+        } else {
+            json!({
             "status": "error",
             "timestamp": js_iso(Utc::now()),
             "path": path,
             "error": { "code": err.code(), "message": err.message(), "details": err.details() },
-        });
+            })
+        };
+        let kept = std::mem::take(res.headers_mut());
         res = (err.status(), Json(body)).into_response();
+        for (name, value) in &kept {
+            if name != axum::http::header::CONTENT_TYPE
+                && name != axum::http::header::CONTENT_LENGTH
+            {
+                res.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
     }
     if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
         res.headers_mut().insert("x-request-id", id);

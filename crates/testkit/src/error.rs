@@ -51,6 +51,21 @@ pub(crate) enum ApiError {
     /// The request body exceeds the server's limit.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// Nest `ForbiddenException(message)` (permission guards).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Nest `ConflictException(message)`: duplicate webhook URL.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Nest `UnprocessableEntityException(message)`: reserving a booked slot.
+    #[error("unprocessable: {0}")]
+    Unprocessable(String),
+    /// The throttler guard's 429 (`ThrottlerException`).
+    #[error("too many requests")]
+    TooManyRequests,
+    /// A fault injected by a test: any status, Nest's exception name for it.
+    #[error("injected fault: HTTP {0}")]
+    Injected(u16),
 }
 
 impl ApiError {
@@ -63,6 +78,13 @@ impl ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Injected(code) => {
+                StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 
@@ -74,13 +96,27 @@ impl ApiError {
             Self::NotFound(_) | Self::RouteNotFound { .. } => "NotFoundException",
             Self::UnsupportedVersion { .. } => "TestkitUnsupportedVersion",
             Self::PayloadTooLarge => "PayloadTooLargeException",
+            Self::Forbidden(_) => "ForbiddenException",
+            Self::Conflict(_) => "ConflictException",
+            Self::Unprocessable(_) => "UnprocessableEntityException",
+            Self::TooManyRequests => "ThrottlerException",
+            Self::Injected(code) => exception_name(*code),
         }
     }
 
     /// `error.message`.
     pub(crate) fn message(&self) -> String {
         match self {
-            Self::BadRequest(m) | Self::Unauthorized(m) | Self::NotFound(m) => m.clone(),
+            Self::BadRequest(m)
+            | Self::Unauthorized(m)
+            | Self::NotFound(m)
+            | Self::Forbidden(m)
+            | Self::Conflict(m)
+            | Self::Unprocessable(m) => m.clone(),
+            Self::TooManyRequests => {
+                "CustomThrottlerGuard - Too many requests. Please try again later.".to_owned()
+            }
+            Self::Injected(code) => format!("calbridge-testkit: injected fault (HTTP {code})"),
             Self::Validation(_) => "Bad Request Exception".to_owned(),
             Self::RouteNotFound { method, url } => format!("Cannot {method} {url}"),
             Self::UnsupportedVersion {
@@ -105,6 +141,7 @@ impl ApiError {
         let reason = self.status().canonical_reason().unwrap_or("Error");
         match self {
             Self::Validation(errors) => json!({ "errors": errors }),
+            Self::TooManyRequests => json!(self.message()),
             Self::UnsupportedVersion {
                 required, received, ..
             } => json!({
@@ -115,6 +152,24 @@ impl ApiError {
             }),
             _ => json!({ "message": self.message(), "error": reason, "statusCode": status }),
         }
+    }
+}
+
+/// Nest's exception class for a status code.
+fn exception_name(code: u16) -> &'static str {
+    match code {
+        400 => "BadRequestException",
+        401 => "UnauthorizedException",
+        403 => "ForbiddenException",
+        404 => "NotFoundException",
+        408 => "RequestTimeoutException",
+        409 => "ConflictException",
+        422 => "UnprocessableEntityException",
+        429 => "ThrottlerException",
+        502 => "BadGatewayException",
+        503 => "ServiceUnavailableException",
+        504 => "GatewayTimeoutException",
+        _ => "InternalServerErrorException",
     }
 }
 

@@ -9,10 +9,15 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use std::sync::PoisonError;
+
 use crate::bookings::MockBooking;
 use crate::config::MockConfig;
+use crate::faults::Faults;
+use crate::journal::JournalEntry;
 use crate::server;
 use crate::state::AppState;
+use crate::webhooks::Webhooks;
 
 /// An in-process mock of Cal.com's API v2, serving on a local port.
 ///
@@ -85,19 +90,71 @@ impl MockCalcom {
         self.state.bookings()
     }
 
-    /// Ids of the demo user's event types (hidden ones included).
+    /// Ids of the demo user's event types (hidden ones included; the demo
+    /// team's types 2001–2002 are not the user's own and not listed).
     pub fn event_type_ids(&self) -> Vec<u64> {
+        self.state
+            .catalog()
+            .personal_event_types()
+            .map(|e| e.id)
+            .collect()
+    }
+
+    /// Ids of the demo team's event types: 2001 (collective, both hosts
+    /// must be free) and 2002 (round robin, needs confirmation).
+    pub fn team_event_type_ids(&self) -> Vec<u64> {
         self.state
             .catalog()
             .event_types
             .iter()
+            .filter(|e| e.team_id.is_some())
             .map(|e| e.id)
             .collect()
+    }
+
+    /// Fault injection for this server.
+    pub fn faults(&self) -> Faults {
+        self.state.faults()
+    }
+
+    /// Webhook delivery control for this server.
+    pub fn webhooks(&self) -> Webhooks {
+        Webhooks::new(self.state.hub().clone())
+    }
+
+    /// The requests so far (oldest first; the newest 5,000 are kept),
+    /// credentials redacted.
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.state
+            .journal()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entries
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets the journal so far.
+    pub fn clear_journal(&self) {
+        self.state
+            .journal()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entries
+            .clear();
+    }
+
+    /// Shuts API v1 down (`true`: every `/v1/...` route answers 410 Gone)
+    /// or brings it back.
+    pub fn set_v1_gone(&self, gone: bool) {
+        self.state.set_v1_gone(gone);
     }
 }
 
 impl Drop for MockCalcom {
     fn drop(&mut self) {
+        self.state.close();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

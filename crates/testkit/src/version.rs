@@ -38,6 +38,8 @@ pub(crate) enum Family {
     Slots,
     /// `/v2/bookings/**`: needs `2024-08-13`.
     Bookings,
+    /// `/v2/schedules/**`: `2024-06-11` (or `2024-06-14`, same controller).
+    Schedules,
 }
 
 /// What the resolved version leads to.
@@ -54,6 +56,7 @@ impl Family {
             Self::EventTypes => V2024_06_14,
             Self::Slots => V2024_09_04,
             Self::Bookings => V2024_08_13,
+            Self::Schedules => V2024_06_11,
         }
     }
 
@@ -62,6 +65,7 @@ impl Family {
             Self::EventTypes => "/v2/event-types",
             Self::Slots => "/v2/slots",
             Self::Bookings => "/v2/bookings",
+            Self::Schedules => "/v2/schedules",
         }
     }
 
@@ -75,6 +79,8 @@ impl Family {
             (Self::Slots, _) => Route::NoController,
             (Self::EventTypes, V2024_08_13 | V2024_09_04) => Route::NoController,
             (Self::Bookings, V2024_09_04) => Route::NoController,
+            (Self::Schedules, V2024_06_14) => Route::Current,
+            (Self::Schedules, V2024_08_13 | V2024_09_04) => Route::NoController,
             _ => Route::Legacy,
         }
     }
@@ -145,6 +151,11 @@ mod tests {
         assert_eq!(outcome(Slots, Some("2024-09-04")), "ok");
         assert_eq!(outcome(Slots, Some("2024-08-13")), "404");
         assert_eq!(outcome(Slots, None), "404");
+
+        assert_eq!(outcome(Schedules, Some("2024-06-11")), "ok");
+        assert_eq!(outcome(Schedules, Some("2024-06-14")), "ok");
+        assert_eq!(outcome(Schedules, Some("2024-08-13")), "404");
+        assert_eq!(outcome(Schedules, None), "legacy");
 
         assert_eq!(outcome(Bookings, Some("2024-08-13")), "ok");
         assert_eq!(outcome(Bookings, Some("2024-09-04")), "404");

@@ -8,8 +8,12 @@ mod http {
     mod auth;
     mod bookings;
     mod concurrency;
+    mod endpoints;
+    mod faults;
     mod lifecycle;
+    mod limits_and_v1;
     mod robustness;
     mod slots;
     mod versions;
+    mod webhooks;
 }

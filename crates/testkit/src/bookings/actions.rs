@@ -8,14 +8,20 @@ use crate::auth::Caller;
 use crate::bookings::input::{
     CancelInput, CreateInput, EventTypeRef, LocationInput, RescheduleInput,
 };
+use crate::bookings::store::Claim;
 use crate::bookings::{MockBooking, status};
 use crate::demo_data::Catalog;
 use crate::error::ApiError;
 use crate::event_types::{EventLocation, EventTypeDef};
 use crate::state::AppState;
 
-/// `POST /v2/bookings`.
-pub(crate) fn create(state: &AppState, input: CreateInput) -> Result<MockBooking, ApiError> {
+/// `POST /v2/bookings`. `holder` is the reservation uid the booker holds
+/// (Cal.com's `uid` cookie), which does not block its own booking.
+pub(crate) fn create(
+    state: &AppState,
+    input: CreateInput,
+    holder: Option<&str>,
+) -> Result<MockBooking, ApiError> {
     let catalog = state.catalog();
     let et = resolve_event_type(catalog, &input.event_type)?;
     if input.instant {
@@ -55,7 +61,12 @@ pub(crate) fn create(state: &AppState, input: CreateInput) -> Result<MockBooking
 
     state.with_store(|store| {
         let now = state.now();
-        store.ensure_bookable(catalog, et, input.start, length, now, None)?;
+        let claim = Claim {
+            now,
+            exclude_uid: None,
+            holder,
+        };
+        let host_ids = store.ensure_bookable(catalog, et, input.start, length, claim)?;
         let uid = new_uid();
         let booking = MockBooking {
             id: store.next_id(),
@@ -70,7 +81,12 @@ pub(crate) fn create(state: &AppState, input: CreateInput) -> Result<MockBooking
             description,
             start: input.start,
             end: input.start + TimeDelta::minutes(i64::from(length)),
-            status: status::ACCEPTED.to_owned(),
+            status: if et.requires_confirmation {
+                status::PENDING
+            } else {
+                status::ACCEPTED
+            }
+            .to_owned(),
             metadata: Value::Object(input.metadata),
             attendee_name: input.attendee.name,
             attendee_email,
@@ -87,6 +103,9 @@ pub(crate) fn create(state: &AppState, input: CreateInput) -> Result<MockBooking
             rescheduled_to_uid: None,
             created_at: now,
             updated_at: now,
+            host_ids,
+            absent_host: false,
+            absent_attendees: Vec::new(),
         };
         store.push(booking.clone());
         Ok(booking)
@@ -165,7 +184,12 @@ pub(crate) fn reschedule(
             ))
         })?;
         let length = u32::try_from((old.end - old.start).num_minutes()).unwrap_or(et.length);
-        store.ensure_bookable(catalog, et, input.start, length, now, Some(uid))?;
+        let claim = Claim {
+            now,
+            exclude_uid: Some(uid),
+            holder: None,
+        };
+        let host_ids = store.ensure_bookable(catalog, et, input.start, length, claim)?;
 
         let new_uid = new_uid();
         let location = if old.location == video_url("cal-video", &old.uid) {
@@ -191,6 +215,7 @@ pub(crate) fn reschedule(
             cancelled_by_email: None,
             created_at: now,
             updated_at: now,
+            host_ids,
             ..old
         };
         if let Some(previous) = store.get_mut(uid) {
@@ -201,6 +226,104 @@ pub(crate) fn reschedule(
         }
         store.push(booking.clone());
         Ok(booking)
+    })
+}
+
+/// `POST /v2/bookings/{uid}/confirm` (owner only): pending → accepted.
+pub(crate) fn confirm(
+    state: &AppState,
+    caller: Caller,
+    uid: &str,
+) -> Result<MockBooking, ApiError> {
+    decide(state, caller, uid, status::ACCEPTED, None)
+}
+
+/// `POST /v2/bookings/{uid}/decline` (owner only): pending → rejected.
+pub(crate) fn decline(
+    state: &AppState,
+    caller: Caller,
+    uid: &str,
+    reason: Option<String>,
+) -> Result<MockBooking, ApiError> {
+    decide(state, caller, uid, status::REJECTED, reason)
+}
+
+fn decide(
+    state: &AppState,
+    caller: Caller,
+    uid: &str,
+    to: &str,
+    reason: Option<String>,
+) -> Result<MockBooking, ApiError> {
+    if caller != Caller::Owner {
+        return Err(ApiError::Unauthorized(
+            "ApiAuthStrategy - No authentication method provided. Either pass an API key as \
+             'Bearer' header or OAuth client credentials as 'x-cal-secret-key' and \
+             'x-cal-client-id' headers"
+                .to_owned(),
+        ));
+    }
+    state.with_store(|store| {
+        let now = state.now();
+        let booking = store.get_mut(uid).ok_or_else(|| not_found(uid))?;
+        if booking.status != status::PENDING {
+            return Err(ApiError::BadRequest(format!(
+                "Booking with uid={uid} is not pending and can not be {}.",
+                if to == status::ACCEPTED {
+                    "confirmed"
+                } else {
+                    "declined"
+                }
+            )));
+        }
+        booking.status = to.to_owned();
+        if to == status::REJECTED {
+            booking.cancellation_reason = reason;
+        }
+        booking.updated_at = now;
+        Ok(booking.clone())
+    })
+}
+
+/// `POST /v2/bookings/{uid}/mark-absent` (owner only).
+pub(crate) fn mark_absent(
+    state: &AppState,
+    caller: Caller,
+    uid: &str,
+    host: Option<bool>,
+    attendees: Vec<(String, bool)>,
+) -> Result<MockBooking, ApiError> {
+    if caller != Caller::Owner {
+        return Err(ApiError::Forbidden(
+            "Only the host of the booking can mark attendees absent.".to_owned(),
+        ));
+    }
+    state.with_store(|store| {
+        let now = state.now();
+        let booking = store.get_mut(uid).ok_or_else(|| not_found(uid))?;
+        if let Some(h) = host {
+            booking.absent_host = h;
+        }
+        for (email, absent) in attendees {
+            let known = booking.attendee_email.eq_ignore_ascii_case(&email)
+                || booking
+                    .guests
+                    .iter()
+                    .any(|g| g.eq_ignore_ascii_case(&email));
+            if !known {
+                return Err(ApiError::BadRequest(format!(
+                    "Attendee with email {email} is not an attendee of this booking."
+                )));
+            }
+            booking
+                .absent_attendees
+                .retain(|e| !e.eq_ignore_ascii_case(&email));
+            if absent {
+                booking.absent_attendees.push(email);
+            }
+        }
+        booking.updated_at = now;
+        Ok(booking.clone())
     })
 }
 
@@ -234,9 +357,18 @@ fn resolve_event_type<'a>(
                 ))
             })
         }
-        EventTypeRef::TeamSlug { team, .. } => Err(ApiError::NotFound(format!(
-            "Team with slug {team} not found"
-        ))),
+        EventTypeRef::TeamSlug { team, slug, .. } => {
+            if catalog.team_by_slug(team).is_none() {
+                return Err(ApiError::NotFound(format!(
+                    "Team with slug {team} not found"
+                )));
+            }
+            catalog.team_event_type_by_slug(team, slug).ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "Event type with slug {slug} belonging to team {team} not found."
+                ))
+            })
+        }
     }
 }
 

@@ -333,14 +333,14 @@ pub(crate) fn parse_cancel(body: &Map<String, Value>) -> Result<CancelInput, Api
     }
 }
 
-fn forbidden(body: &Map<String, Value>, allowed: &[&str]) -> Vec<ValidationError> {
+pub(crate) fn forbidden(body: &Map<String, Value>, allowed: &[&str]) -> Vec<ValidationError> {
     body.iter()
         .filter(|(k, _)| !allowed.contains(&k.as_str()))
         .map(|(k, v)| ValidationError::not_whitelisted(k, v))
         .collect()
 }
 
-fn date(
+pub(crate) fn date(
     body: &Map<String, Value>,
     name: &str,
     errors: &mut Vec<ValidationError>,
@@ -358,11 +358,11 @@ fn date(
 
 /// An optional property: class-validator's `@IsOptional()` skips both
 /// `undefined` and `null`.
-fn opt<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+pub(crate) fn opt<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     body.get(name).filter(|v| !v.is_null())
 }
 
-fn optional_string(
+pub(crate) fn optional_string(
     body: &Map<String, Value>,
     name: &str,
     errors: &mut Vec<ValidationError>,

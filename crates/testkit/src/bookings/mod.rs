@@ -72,6 +72,12 @@ pub struct MockBooking {
     pub created_at: DateTime<Utc>,
     /// Last change; `GET /v2/bookings?afterUpdatedAt=` filters on it.
     pub updated_at: DateTime<Utc>,
+    /// User ids of the hosts (the demo user, or the team members assigned).
+    pub host_ids: Vec<u64>,
+    /// Whether the host was marked absent (`POST .../mark-absent`).
+    pub absent_host: bool,
+    /// Attendee emails marked absent.
+    pub absent_attendees: Vec<String>,
 }
 
 impl MockBooking {

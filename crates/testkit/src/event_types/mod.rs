@@ -43,6 +43,38 @@ pub(crate) struct EventTypeDef {
     pub(crate) hidden: bool,
     /// Offered locations; the first is the default.
     pub(crate) locations: Vec<EventLocation>,
+    /// The team owning it (`None` for the demo user's own types).
+    pub(crate) team_id: Option<u64>,
+    /// How several hosts combine (team types only).
+    pub(crate) scheduling: Scheduling,
+    /// User ids of the hosts; one for personal types.
+    pub(crate) host_ids: Vec<u64>,
+    /// New bookings start `pending` until the host confirms.
+    pub(crate) requires_confirmation: bool,
+    /// A schedule other than the host's default, if set.
+    pub(crate) schedule_id: Option<u64>,
+}
+
+/// Cal.com's `schedulingType` for events with several hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scheduling {
+    /// One host (personal event types).
+    Single,
+    /// Every host must be free (intersection of availability).
+    Collective,
+    /// Any one host may take it (union); the first free host is assigned.
+    RoundRobin,
+}
+
+impl Scheduling {
+    /// The spec's enum value (`null` for personal types).
+    pub(crate) fn as_api(self) -> Option<&'static str> {
+        match self {
+            Self::Single => None,
+            Self::Collective => Some("collective"),
+            Self::RoundRobin => Some("roundRobin"),
+        }
+    }
 }
 
 impl EventTypeDef {

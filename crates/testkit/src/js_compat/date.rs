@@ -5,12 +5,49 @@
 //! Input: ISO 8601 as class-validator's `IsDateString` accepts it, read as
 //! UTC when no offset is given (luxon `fromISO(s, { zone: "utc" })`).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
+    Timelike, Utc,
+};
 use chrono_tz::Tz;
 
 /// `Date#toISOString()`: UTC, milliseconds, `Z`.
 pub(crate) fn js_iso(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    local_iso(&t.naive_utc(), None)
+        .unwrap_or_else(|| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmm` plus `Z` (no offset) or `±HH:MM`, written by
+/// hand: `chrono`'s `format` parses its pattern on every call and was the
+/// hottest spot of `GET /v2/slots`. `None` for years outside 0–9999
+/// (callers fall back to `format`).
+fn local_iso(t: &NaiveDateTime, offset_secs: Option<i32>) -> Option<String> {
+    use std::fmt::Write;
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    let mut out = String::with_capacity(29);
+    let millis = t.and_utc().timestamp_subsec_millis().min(999);
+    write!(
+        out,
+        "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{millis:03}",
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+    .ok()?;
+    match offset_secs {
+        None => out.push('Z'),
+        Some(secs) => {
+            let sign = if secs < 0 { '-' } else { '+' };
+            let m = secs.unsigned_abs() / 60;
+            write!(out, "{sign}{:02}:{:02}", m / 60, m % 60).ok()?;
+        }
+    }
+    Some(out)
 }
 
 /// The zone a caller asked slots in (`timeZone=`), as luxon renders it.
@@ -50,16 +87,23 @@ impl OutputZone {
     pub(crate) fn luxon_iso(self, t: DateTime<Utc>) -> String {
         match self {
             Self::FixedUtc => js_iso(t),
-            Self::Iana(tz) => t
-                .with_timezone(&tz)
-                .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
-                .to_string(),
+            Self::Iana(tz) => {
+                let local = t.with_timezone(&tz);
+                let offset = local.offset().fix().local_minus_utc();
+                local_iso(&local.naive_local(), Some(offset))
+                    .unwrap_or_else(|| local.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string())
+            }
         }
     }
 
     /// The calendar date of `t` in this zone, `YYYY-MM-DD` (slot grouping key).
     pub(crate) fn date_key(self, t: DateTime<Utc>) -> String {
-        t.with_timezone(&self.tz()).format("%Y-%m-%d").to_string()
+        let d = t.with_timezone(&self.tz()).date_naive();
+        if (0..=9999).contains(&d.year()) {
+            format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+        } else {
+            d.format("%Y-%m-%d").to_string()
+        }
     }
 }
 
@@ -188,6 +232,33 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn hand_formatting_equals_chronos_format() {
+        let zones = [
+            OutputZone::FixedUtc,
+            OutputZone::Iana(Tz::Europe__Berlin),
+            OutputZone::Iana(Tz::America__New_York),
+            OutputZone::Iana(Tz::Asia__Kolkata),
+            OutputZone::Iana(Tz::America__St_Johns),
+        ];
+        let mut t = utc("1999-12-31T23:59:59.999Z");
+        for _ in 0..2000 {
+            assert_eq!(js_iso(t), t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+            for z in zones {
+                let expected = match z {
+                    OutputZone::FixedUtc => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                    OutputZone::Iana(tz) => t
+                        .with_timezone(&tz)
+                        .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
+                        .to_string(),
+                };
+                assert_eq!(z.luxon_iso(t), expected);
+                assert_eq!(z.date_key(t), expected[..10]);
+            }
+            t += chrono::TimeDelta::milliseconds(7_919_417_123);
+        }
     }
 
     #[test]

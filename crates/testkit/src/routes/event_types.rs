@@ -4,7 +4,8 @@
 //! event types; without, an authenticated caller gets its own (hidden ones
 //! included) and an anonymous caller an empty list.
 
-use axum::extract::State;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::Value;
@@ -77,13 +78,12 @@ pub(crate) async fn list(
     let in_org = org_slug.is_some() || q.contains_key("orgId");
     let mut chosen: Vec<&EventTypeDef> = match (&username, &usernames) {
         (Some(user), _) if catalog.is_user(user) && !in_org => catalog
-            .event_types
-            .iter()
+            .personal_event_types()
             .filter(visible)
             .filter(|et| event_slug.as_deref().is_none_or(|s| et.slug == s))
             .collect(),
         (Some(_), _) | (None, Some(_)) => Vec::new(),
-        (None, None) if caller == Caller::Owner => catalog.event_types.iter().collect(),
+        (None, None) if caller == Caller::Owner => catalog.personal_event_types().collect(),
         (None, None) => Vec::new(),
     };
     if descending {
@@ -91,7 +91,27 @@ pub(crate) async fn list(
     }
     let data: Vec<Value> = chosen
         .into_iter()
-        .map(|et| event_type_json(et, &catalog.user))
+        .map(|et| event_type_json(et, catalog))
         .collect();
     Ok(envelope::ok(Value::Array(data)))
+}
+
+/// `GET /v2/event-types/{eventTypeId}` (auth): a personal or team type.
+pub(crate) async fn get_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    auth::require(&headers, state.config())?;
+    let raw = id.map(|Path(p)| p).unwrap_or_default();
+    let id = parse_int(&raw)
+        .and_then(|n| u64::try_from(n).ok())
+        .ok_or_else(|| {
+            ApiError::BadRequest("Validation failed (numeric string is expected)".to_owned())
+        })?;
+    let catalog = state.catalog();
+    catalog
+        .event_type(id)
+        .map(|et| envelope::ok(event_type_json(et, catalog)))
+        .ok_or_else(|| ApiError::NotFound(format!("Event type with id={id} not found")))
 }

@@ -5,7 +5,11 @@ pub(crate) mod bookings;
 pub(crate) mod event_types;
 pub(crate) mod extract;
 pub(crate) mod me;
+pub(crate) mod reservations;
+pub(crate) mod schedules;
 pub(crate) mod slots;
+pub(crate) mod teams;
+pub(crate) mod webhooks;
 
 use axum::http::{Method, Uri};
 

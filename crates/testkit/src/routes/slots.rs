@@ -46,10 +46,15 @@ pub(crate) async fn get_slots(
                 .event_type_by_slug(username, slug)
                 .ok_or_else(event_type_not_found)?
         }
-        Selector::TeamSlug { team } => {
-            return Err(ApiError::NotFound(format!(
-                "Team with slug {team} not found"
-            )));
+        Selector::TeamSlug { team, slug } => {
+            if catalog.team_by_slug(team).is_none() {
+                return Err(ApiError::NotFound(format!(
+                    "Team with slug {team} not found"
+                )));
+            }
+            catalog
+                .team_event_type_by_slug(team, slug)
+                .ok_or_else(event_type_not_found)?
         }
         Selector::Usernames(names) => {
             // A dynamic event needs every user; only the demo user exists.
@@ -73,6 +78,7 @@ pub(crate) async fn get_slots(
         to: parsed.end,
         now,
         exclude_uid: parsed.booking_uid_to_reschedule.as_deref(),
+        holder: None,
     };
     let starts = state.with_store(|store| store.free_starts(catalog, et, length, &window));
     let range_length = if parsed.range {

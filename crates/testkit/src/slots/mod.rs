@@ -5,3 +5,6 @@ pub(crate) mod engine;
 pub(crate) mod output;
 pub(crate) mod query;
 pub(crate) mod schedule;
+
+#[cfg(test)]
+mod properties;

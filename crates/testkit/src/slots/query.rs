@@ -30,6 +30,8 @@ pub(crate) enum Selector {
     TeamSlug {
         /// Team slug.
         team: String,
+        /// Event type slug.
+        slug: String,
     },
     /// `usernames=a,b` (dynamic event).
     Usernames(Vec<String>),
@@ -125,10 +127,11 @@ pub(crate) fn parse(q: &Map<String, Value>, now: DateTime<Utc>) -> Result<SlotsQ
                 organization,
             })
     } else if branch_keys.contains(&"teamSlug") {
-        let _slug = required_string(q, "eventTypeSlug", &mut errors);
+        let slug = required_string(q, "eventTypeSlug", &mut errors);
         let team = required_string(q, "teamSlug", &mut errors);
         let _org = optional_string(q, "organizationSlug", &mut errors);
-        team.map(|team| Selector::TeamSlug { team })
+        slug.zip(team)
+            .map(|(slug, team)| Selector::TeamSlug { team, slug })
     } else {
         let usernames = usernames_field(q, &mut errors);
         let _org = required_string(q, "organizationSlug", &mut errors);

@@ -8,6 +8,8 @@
 //!   earlier instant and a range *end* the later one, so no working time is
 //!   lost.
 
+use std::collections::BTreeMap;
+
 use chrono::{
     DateTime, Datelike, MappedLocalTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta,
     TimeZone, Utc, Weekday,
@@ -18,30 +20,68 @@ use chrono_tz::Tz;
 /// far below this, it only stops runaway input.
 const MAX_DAYS: usize = 4000;
 
-/// Opening hours per weekday in one time zone.
+/// Local opening hours: `(start, end)` wall-clock pairs.
+pub(crate) type Hours = Vec<(NaiveTime, NaiveTime)>;
+
+/// Opening hours per weekday in one time zone, plus date overrides that
+/// replace the weekday's hours on one date (an empty override = day off).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct WeeklySchedule {
     tz: Tz,
     /// Index 0 = Monday.
-    hours: [Option<(NaiveTime, NaiveTime)>; 7],
+    hours: [Hours; 7],
+    overrides: BTreeMap<NaiveDate, Hours>,
 }
 
 impl WeeklySchedule {
-    /// Cal.com's default availability: Monday–Friday 09:00–17:00.
-    pub(crate) fn weekdays_nine_to_five(tz: Tz) -> Self {
-        let day = Some((nine(), five()));
+    /// No working hours at all (built up with [`Self::add_hours`]).
+    pub(crate) fn closed(tz: Tz) -> Self {
         Self {
             tz,
-            hours: [day, day, day, day, day, None, None],
+            hours: std::array::from_fn(|_| Vec::new()),
+            overrides: BTreeMap::new(),
         }
     }
 
-    /// Every day of the week `start`–`end` (tests and future schedules).
+    /// Cal.com's default availability: Monday–Friday 09:00–17:00.
+    pub(crate) fn weekdays_nine_to_five(tz: Tz) -> Self {
+        let day = vec![(nine(), five())];
+        Self {
+            tz,
+            hours: [
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day,
+                Vec::new(),
+                Vec::new(),
+            ],
+            overrides: BTreeMap::new(),
+        }
+    }
+
+    /// Every day of the week `start`–`end` (tests and property tests).
     #[cfg(test)]
     pub(crate) fn every_day(tz: Tz, start: NaiveTime, end: NaiveTime) -> Self {
         Self {
             tz,
-            hours: [Some((start, end)); 7],
+            hours: std::array::from_fn(|_| vec![(start, end)]),
+            overrides: BTreeMap::new(),
+        }
+    }
+
+    /// Adds `start`–`end` on `day` (several ranges per day are allowed).
+    pub(crate) fn add_hours(&mut self, day: Weekday, start: NaiveTime, end: NaiveTime) {
+        self.hours[day.num_days_from_monday() as usize].push((start, end));
+    }
+
+    /// Replaces the hours of `date` (`None` = not available that day);
+    /// several calls for one date add ranges, as Cal.com's override list does.
+    pub(crate) fn set_override(&mut self, date: NaiveDate, hours: Option<(NaiveTime, NaiveTime)>) {
+        let entry = self.overrides.entry(date).or_default();
+        if let Some(h) = hours {
+            entry.push(h);
         }
     }
 
@@ -50,8 +90,31 @@ impl WeeklySchedule {
         self.tz
     }
 
-    fn hours_on(&self, day: Weekday) -> Option<(NaiveTime, NaiveTime)> {
-        self.hours[day.num_days_from_monday() as usize]
+    /// Weekly hours (Monday first).
+    pub(crate) fn weekly(&self) -> &[Hours; 7] {
+        &self.hours
+    }
+
+    /// Date overrides, ordered by date.
+    pub(crate) fn overrides(&self) -> &BTreeMap<NaiveDate, Hours> {
+        &self.overrides
+    }
+
+    fn hours_on(&self, date: NaiveDate) -> &[(NaiveTime, NaiveTime)] {
+        self.overrides
+            .get(&date)
+            .unwrap_or(&self.hours[date.weekday().num_days_from_monday() as usize])
+    }
+
+    /// Whether the local wall-clock span `[start, end)` (in this zone) lies
+    /// inside one working range of its date.
+    #[cfg(test)]
+    pub(crate) fn contains_local(&self, start: NaiveDateTime, end: NaiveDateTime) -> bool {
+        self.hours_on(start.date()).iter().any(|(open, close)| {
+            let open = NaiveDateTime::new(start.date(), *open);
+            let close = NaiveDateTime::new(start.date(), *close);
+            start >= open && end <= close
+        })
     }
 
     /// Absolute working ranges intersecting `[from, to]`, clipped to it,
@@ -71,19 +134,18 @@ impl WeeklySchedule {
             return out;
         };
         for date in first.iter_days().take_while(|d| *d <= last).take(MAX_DAYS) {
-            let Some((open, close)) = self.hours_on(date.weekday()) else {
-                continue;
-            };
-            let (Some(start), Some(end)) = (
-                self.instant(date, open, Edge::Start),
-                self.instant(date, close, Edge::End),
-            ) else {
-                continue;
-            };
-            let (start, end) = (start.max(from), end.min(to));
-            if start < end {
-                out.push((start, end));
-            }
+            let mut day: Vec<(DateTime<Utc>, DateTime<Utc>)> = self
+                .hours_on(date)
+                .iter()
+                .filter_map(|(open, close)| {
+                    let start = self.instant(date, *open, Edge::Start)?;
+                    let end = self.instant(date, *close, Edge::End)?;
+                    let (start, end) = (start.max(from), end.min(to));
+                    (start < end).then_some((start, end))
+                })
+                .collect();
+            day.sort();
+            out.extend(day);
         }
         out
     }
@@ -180,6 +242,28 @@ mod tests {
             vec![
                 (utc("2030-03-29T08:00:00Z"), utc("2030-03-29T16:00:00Z")),
                 (utc("2030-04-01T07:00:00Z"), utc("2030-04-01T15:00:00Z")),
+            ]
+        );
+    }
+
+    #[test]
+    fn overrides_replace_the_weekday_and_days_can_have_several_ranges() {
+        let mut s = WeeklySchedule::weekdays_nine_to_five(Tz::UTC);
+        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+        s.add_hours(Weekday::Mon, t(18), t(20));
+        // 2030-04-02 (Tue): only 12–14; 2030-04-03 (Wed): off.
+        s.set_override(
+            NaiveDate::from_ymd_opt(2030, 4, 2).unwrap(),
+            Some((t(12), t(14))),
+        );
+        s.set_override(NaiveDate::from_ymd_opt(2030, 4, 3).unwrap(), None);
+        let r = s.working_ranges(utc("2030-04-01T00:00:00Z"), utc("2030-04-03T23:59:59Z"));
+        assert_eq!(
+            r,
+            vec![
+                (utc("2030-04-01T09:00:00Z"), utc("2030-04-01T17:00:00Z")),
+                (utc("2030-04-01T18:00:00Z"), utc("2030-04-01T20:00:00Z")),
+                (utc("2030-04-02T12:00:00Z"), utc("2030-04-02T14:00:00Z")),
             ]
         );
     }

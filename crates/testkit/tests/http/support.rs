@@ -181,3 +181,33 @@ pub fn weekday_at(days_ahead: i64, hour: u32, minute: u32) -> DateTime<Utc> {
         .unwrap()
         .with_timezone(&Utc)
 }
+
+impl Api {
+    /// A server with a custom config.
+    pub async fn start_with(config: calbridge_testkit::MockConfig) -> Api {
+        Api {
+            cal: MockCalcom::start_with(config).await.unwrap(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn patch(
+        &self,
+        path: &str,
+        version: Option<&str>,
+        auth: Auth<'_>,
+        body: Value,
+    ) -> Resp {
+        self.send(reqwest::Method::PATCH, path, version, auth, Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, version: Option<&str>, auth: Auth<'_>) -> Resp {
+        self.send(reqwest::Method::DELETE, path, version, auth, None)
+            .await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.cal.base_url())
+    }
+}
