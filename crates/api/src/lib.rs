@@ -13,4 +13,5 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tenancy;
 pub mod time_params;

@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use calbridge_calcom::{CalcomClient, CalcomConfig};
 use calbridge_domain::TenantId;
-use calbridge_domain::ports::{CalendarPort, SystemClock};
-use calbridge_domain::usecases::BookingService;
+use calbridge_domain::ports::{CalendarPort, Clock, SystemClock};
 use calbridge_storage::{Keyring, MasterKey};
 use calbridge_testkit::{MockCalcom, MockConfig};
 use secrecy::SecretString;
@@ -16,6 +15,7 @@ use tokio::net::TcpListener;
 
 use crate::settings::{Settings, redact_url};
 use crate::state::{AppState, Mode};
+use crate::tenancy::StaticCalendarDirectory;
 
 /// Why the service could not start. Messages never contain secrets.
 #[derive(Debug, thiserror::Error)]
@@ -101,13 +101,11 @@ impl Application {
             .await
             .map_err(|e| StartupError::Cache(e.to_string()))?;
 
-        let bookings = BookingService::new(
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let directory = Arc::new(StaticCalendarDirectory::new(
             tenant.clone(),
             calendar.clone(),
-            repository.clone(),
-            cache.clone(),
-            Arc::new(SystemClock),
-        );
+        ));
         let listener =
             TcpListener::bind(settings.bind)
                 .await
@@ -126,8 +124,10 @@ impl Application {
         Ok(Self {
             listener,
             state: AppState {
-                bookings,
+                directory,
+                default_tenant: tenant,
                 calendar,
+                clock,
                 repository,
                 cache,
                 mode,

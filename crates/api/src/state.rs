@@ -1,10 +1,13 @@
-//! What every handler can reach: the use cases and the ports behind them
-//! (health checks talk to the ports directly).
+//! What every handler can reach: the ports, and a way to get the booking
+//! use cases for the tenant a request acts for.
 
 use std::sync::Arc;
 
-use calbridge_domain::ports::{BookingRepository, CachePort, CalendarPort};
+use calbridge_domain::ports::{
+    BookingRepository, CachePort, CalendarDirectory, CalendarPort, Clock,
+};
 use calbridge_domain::usecases::BookingService;
+use calbridge_domain::{DomainError, TenantId};
 use serde::Serialize;
 
 /// Whether calbridge talks to real Cal.com or to its built-in mock.
@@ -20,16 +23,38 @@ pub enum Mode {
 /// Shared, cheap-to-clone handler state.
 #[derive(Clone)]
 pub struct AppState {
-    /// The booking use cases for this instance's tenant.
-    pub bookings: BookingService,
-    /// Cal.com, for health checks.
+    /// Each tenant's calendar.
+    pub directory: Arc<dyn CalendarDirectory>,
+    /// The tenant configured for this instance (and its calendar, which
+    /// the health check probes).
+    pub default_tenant: TenantId,
+    /// The default tenant's calendar, for health checks.
     pub calendar: Arc<dyn CalendarPort>,
-    /// The store, for health checks.
+    /// The local copy of bookings.
     pub repository: Arc<dyn BookingRepository>,
-    /// The cache, for health checks.
+    /// The cache.
     pub cache: Arc<dyn CachePort>,
+    /// Wall-clock time.
+    pub clock: Arc<dyn Clock>,
     /// Demo or live.
     pub mode: Mode,
     /// Every storage port (appointments, sagas, idempotency, connections, ...).
     pub storage: calbridge_storage::Storage,
+}
+
+impl AppState {
+    /// The booking use cases for `tenant`, on that tenant's calendar.
+    ///
+    /// # Errors
+    /// `NotFound { entity: "connection" }` when the tenant has no Cal.com connection.
+    pub async fn bookings_for(&self, tenant: &TenantId) -> Result<BookingService, DomainError> {
+        let calendar = self.directory.calendar_for(tenant).await?;
+        Ok(BookingService::new(
+            tenant.clone(),
+            calendar,
+            self.repository.clone(),
+            self.cache.clone(),
+            self.clock.clone(),
+        ))
+    }
 }

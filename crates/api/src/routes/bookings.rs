@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
+use crate::tenancy::CurrentTenant;
 use crate::time_params::{DateBound, parse_instant, parse_time_zone};
 
 pub(super) fn router() -> Router<AppState> {
@@ -60,6 +61,7 @@ fn attendee_from(a: AttendeeIn) -> Result<Attendee, DomainError> {
 
 async fn create(
     State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
     ApiJson(body): ApiJson<CreateBooking>,
 ) -> ApiResult<(StatusCode, Json<Booking>)> {
     let attendee = attendee_from(body.attendee)?;
@@ -80,7 +82,11 @@ async fn create(
     if let Some(len) = body.length_in_minutes {
         appointment = appointment.with_length(len)?;
     }
-    let booking = state.bookings.book(&appointment).await?;
+    let booking = state
+        .bookings_for(&tenant)
+        .await?
+        .book(&appointment)
+        .await?;
     Ok((StatusCode::CREATED, Json(booking)))
 }
 
@@ -106,6 +112,7 @@ struct BookingList {
 
 async fn list(
     State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<BookingList>> {
     let tz = parse_time_zone("timeZone", p.time_zone.as_deref())?;
@@ -138,7 +145,11 @@ async fn list(
         limit: p.limit.unwrap_or(BookingFilter::DEFAULT_LIMIT),
         offset: p.offset.unwrap_or(0),
     };
-    let data = state.bookings.list_bookings(&filter).await?;
+    let data = state
+        .bookings_for(&tenant)
+        .await?
+        .list_bookings(&filter)
+        .await?;
     Ok(Json(BookingList {
         data,
         limit: filter.effective_limit(),
@@ -148,10 +159,13 @@ async fn list(
 
 async fn show(
     State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
     ApiPath(uid): ApiPath<String>,
 ) -> ApiResult<Json<Booking>> {
     let uid = BookingUid::parse(uid)?;
-    Ok(Json(state.bookings.get_booking(&uid).await?))
+    Ok(Json(
+        state.bookings_for(&tenant).await?.get_booking(&uid).await?,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -163,6 +177,7 @@ struct CancelBody {
 
 async fn cancel(
     State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
     ApiPath(uid): ApiPath<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Booking>> {
@@ -175,7 +190,13 @@ async fn cancel(
             .map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))?
             .reason
     };
-    Ok(Json(state.bookings.cancel(&uid, reason).await?))
+    Ok(Json(
+        state
+            .bookings_for(&tenant)
+            .await?
+            .cancel(&uid, reason)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -190,12 +211,17 @@ struct RescheduleBody {
 
 async fn reschedule(
     State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
     ApiPath(uid): ApiPath<String>,
     ApiJson(body): ApiJson<RescheduleBody>,
 ) -> ApiResult<(StatusCode, Json<Booking>)> {
     let uid = BookingUid::parse(uid)?;
     let tz = parse_time_zone("timeZone", body.time_zone.as_deref())?;
     let start = parse_instant("start", &body.start, tz, DateBound::StartOfDay)?;
-    let booking = state.bookings.reschedule(&uid, start, body.reason).await?;
+    let booking = state
+        .bookings_for(&tenant)
+        .await?
+        .reschedule(&uid, start, body.reason)
+        .await?;
     Ok((StatusCode::CREATED, Json(booking)))
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::tenancy::CurrentTenant;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/api/event-types", get(list))
@@ -18,8 +19,12 @@ struct EventTypeList {
     data: Vec<EventType>,
 }
 
-async fn list(State(state): State<AppState>) -> ApiResult<Json<EventTypeList>> {
+async fn list(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+) -> ApiResult<Json<EventTypeList>> {
+    let bookings = state.bookings_for(&tenant).await?;
     Ok(Json(EventTypeList {
-        data: state.bookings.event_types().await?,
+        data: bookings.event_types().await?,
     }))
 }

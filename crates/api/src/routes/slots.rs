@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiResult;
 use crate::extract::ApiQuery;
 use crate::state::AppState;
+use crate::tenancy::CurrentTenant;
 use crate::time_params::{DateBound, format_in, parse_instant, parse_time_zone};
 
 pub(super) fn router() -> Router<AppState> {
@@ -45,6 +46,7 @@ struct SlotList {
 
 async fn find(
     State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
     ApiQuery(p): ApiQuery<SlotParams>,
 ) -> ApiResult<Json<SlotList>> {
     let required = |v: Option<String>, field: &str| {
@@ -67,7 +69,11 @@ async fn find(
     if let Some(d) = p.duration {
         query = query.with_duration(d)?;
     }
-    let slots = state.bookings.find_slots(&query).await?;
+    let slots = state
+        .bookings_for(&tenant)
+        .await?
+        .find_slots(&query)
+        .await?;
     Ok(Json(SlotList {
         event_type_id,
         time_zone: tz.name().to_owned(),

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::Request;
 use calbridge_api::state::{AppState, Mode};
+use calbridge_api::tenancy::StaticCalendarDirectory;
 use calbridge_domain::ports::{
     MockBookingRepository, MockCachePort, MockCalendarPort, SystemClock,
 };
-use calbridge_domain::usecases::BookingService;
 use calbridge_domain::{DomainError, TenantId, Upstream};
 use tower::ServiceExt;
 
@@ -57,14 +57,14 @@ async fn state_with(db_up: bool, calendar_up: bool) -> AppState {
         }
     });
     let (calendar, repo, cache) = (Arc::new(calendar), Arc::new(repo), Arc::new(cache));
+    let tenant = TenantId::parse("t").unwrap();
     AppState {
-        bookings: BookingService::new(
-            TenantId::parse("t").unwrap(),
+        directory: Arc::new(StaticCalendarDirectory::new(
+            tenant.clone(),
             calendar.clone(),
-            repo.clone(),
-            cache.clone(),
-            Arc::new(SystemClock),
-        ),
+        )),
+        default_tenant: tenant,
+        clock: Arc::new(SystemClock),
         calendar,
         repository: repo,
         cache,

@@ -6,6 +6,7 @@
 mod appointments;
 mod cache;
 mod calendar;
+mod calendar_directory;
 mod clock;
 mod connections;
 mod idempotency;
@@ -17,6 +18,7 @@ mod webhook_events;
 pub use appointments::AppointmentRepository;
 pub use cache::CachePort;
 pub use calendar::{CalendarAccount, CalendarPort};
+pub use calendar_directory::CalendarDirectory;
 pub use clock::{Clock, SystemClock};
 pub use connections::ConnectionRepository;
 pub use idempotency::{IdempotencyBegin, IdempotencyStore};
@@ -31,6 +33,8 @@ pub use appointments::MockAppointmentRepository;
 pub use cache::MockCachePort;
 #[cfg(any(test, feature = "mocks"))]
 pub use calendar::MockCalendarPort;
+#[cfg(any(test, feature = "mocks"))]
+pub use calendar_directory::MockCalendarDirectory;
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]
