@@ -39,6 +39,14 @@ pub struct CalcomConfig {
     pub timeout: Duration,
     /// Upper bound for opening the connection; fails fast when Cal.com is unreachable.
     pub connect_timeout: Duration,
+    /// Upper bound for one operation as a whole: every attempt, backoff,
+    /// rate-limit wait and lookup of its retry loop. Retries and waits that
+    /// would end past it are not started, and an attempt's time limit is cut
+    /// to what is left, so a caller is never held much longer than this.
+    /// Settling an unknown outcome (the lookup after a lost create or
+    /// reschedule) may take up to one more `timeout`, because answering
+    /// "in doubt" without looking is worse.
+    pub operation_deadline: Duration,
     /// Which failed calls are sent again, and how long to wait in between.
     pub retry: RetryPolicy,
     /// When the circuit breaker opens and closes.
@@ -63,6 +71,7 @@ impl std::fmt::Debug for CalcomConfig {
             .field("api_key", &self.api_key)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("operation_deadline", &self.operation_deadline)
             .field("retry", &self.retry)
             .field("breaker", &self.breaker)
             .field("rate_limit", &self.rate_limit)
@@ -89,11 +98,13 @@ impl CalcomConfig {
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
     /// Default connect time limit.
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+    /// Default bound of one operation, retries included.
+    pub const DEFAULT_OPERATION_DEADLINE: Duration = Duration::from_secs(30);
     /// Default prefix of the Redis keys.
     pub const DEFAULT_REDIS_KEY_PREFIX: &'static str = "calbridge:";
 
-    /// Settings for Cal.com cloud with every default: 3 attempts from
-    /// 100 ms, breaker 5 failures / 60 s / 2 successes, 100 calls a minute,
+    /// Settings for Cal.com cloud with every default: 10 s per attempt,
+    /// 30 s per operation, 3 attempts from 100 ms, breaker 5 failures / 60 s / 2 successes, 100 calls a minute,
     /// v1 only when v2 lacks an operation, no Redis.
     pub fn new(api_key: SecretString) -> Self {
         Self {
@@ -101,6 +112,7 @@ impl CalcomConfig {
             api_key,
             timeout: Self::DEFAULT_TIMEOUT,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            operation_deadline: Self::DEFAULT_OPERATION_DEADLINE,
             retry: RetryPolicy::default(),
             breaker: BreakerPolicy::default(),
             rate_limit: RateLimitPolicy::default(),
@@ -127,6 +139,12 @@ impl CalcomConfig {
     /// Replaces the connect time limit.
     pub fn with_connect_timeout(mut self, connect_timeout: Duration) -> Self {
         self.connect_timeout = connect_timeout;
+        self
+    }
+
+    /// Replaces the bound of one operation, retries included.
+    pub fn with_operation_deadline(mut self, deadline: Duration) -> Self {
+        self.operation_deadline = deadline;
         self
     }
 
@@ -205,6 +223,7 @@ mod tests {
         assert_eq!(c.base_url, "https://api.cal.com");
         assert_eq!(c.timeout, Duration::from_secs(10));
         assert_eq!(c.connect_timeout, Duration::from_secs(3));
+        assert_eq!(c.operation_deadline, Duration::from_secs(30));
         assert_eq!(c.retry.max_attempts, 3);
         assert_eq!(c.retry.initial_delay, Duration::from_millis(100));
         assert_eq!(c.breaker.failure_threshold, 5);
@@ -217,11 +236,13 @@ mod tests {
             .with_base_url("http://localhost:5555")
             .with_timeout(Duration::from_millis(250))
             .with_connect_timeout(Duration::from_millis(50))
+            .with_operation_deadline(Duration::from_secs(2))
             .with_retry_policy(RetryPolicy::never())
             .with_v1_mode(V1Mode::Off);
         assert_eq!(c.base_url, "http://localhost:5555");
         assert_eq!(c.timeout, Duration::from_millis(250));
         assert_eq!(c.connect_timeout, Duration::from_millis(50));
+        assert_eq!(c.operation_deadline, Duration::from_secs(2));
         assert_eq!(c.retry.max_attempts, 1);
         assert_eq!(c.v1_mode, V1Mode::Off);
     }

@@ -18,8 +18,9 @@
 //! - a circuit breaker and a rate limiter per API key, optionally shared
 //!   across instances through Redis ([`resilience`]);
 //! - retries with jittered exponential backoff for idempotent calls and for
-//!   429s; a booking create is never re-sent blindly but resolved by its
-//!   correlation id first;
+//!   429s, all within one deadline per operation; a booking create or
+//!   reschedule is never re-sent blindly but looked up first (by
+//!   correlation id, or the old booking's `rescheduledToUid`);
 //! - typed errors ([`CalcomError`], converting into
 //!   [`DomainError`](calbridge_domain::DomainError)), metrics
 //!   ([`metrics`]), tracing spans, and [`CalcomClient::last_request_debug`];

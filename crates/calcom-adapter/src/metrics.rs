@@ -24,8 +24,8 @@ pub const RATE_LIMIT_WAIT_SECONDS: &str = "calcom_rate_limit_wait_seconds";
 /// Counter: calls refused by our own limiter, per `source` (`local`,
 /// `shared`, `server_budget`).
 pub const RATE_LIMIT_REFUSALS_TOTAL: &str = "calcom_rate_limit_refusals_total";
-/// Counter: booking creates whose outcome was unknown, per `outcome`
-/// (`found`, `absent`, `unresolved`).
+/// Counter: booking creates and reschedules whose outcome was unknown, per
+/// `operation` and `outcome` (`found`, `absent`, `unresolved`).
 pub const IN_DOUBT_TOTAL: &str = "calcom_in_doubt_total";
 /// Counter: calls served by API v1, per operation and `reason`
 /// (`configured`, `v2_missing`).

@@ -72,8 +72,10 @@ pub enum Safety {
     /// Sending it twice has the effect of sending it once (reads, cancel,
     /// reservation delete): retry freely.
     Idempotent,
-    /// A booking create: never re-sent blindly, but its outcome can be
-    /// resolved by looking the booking up by its correlation id.
+    /// A write that creates a booking (a create, or a reschedule, which
+    /// makes a new booking): never re-sent blindly, but its outcome can be
+    /// resolved by looking it up (a create by its correlation id, a
+    /// reschedule by the old booking's `rescheduledToUid`).
     ResolvableCreate,
     /// A write that may have been applied: only re-sent after a 429 (which
     /// Cal.com answers before doing anything) or when nothing was sent.
@@ -150,10 +152,9 @@ impl Operation {
     /// Whether the call may be repeated when its outcome is unknown.
     pub fn safety(self) -> Safety {
         match self {
-            Operation::CreateBooking => Safety::ResolvableCreate,
+            Operation::CreateBooking | Operation::RescheduleBooking => Safety::ResolvableCreate,
             Operation::CreateReservation
             | Operation::UpdateReservation
-            | Operation::RescheduleBooking
             | Operation::ConfirmBooking
             | Operation::DeclineBooking
             | Operation::MarkAbsent
@@ -291,7 +292,11 @@ mod tests {
             );
         }
         assert_eq!(Operation::CreateBooking.safety(), Safety::ResolvableCreate);
-        assert_eq!(Operation::RescheduleBooking.safety(), Safety::Unsafe);
+        assert_eq!(
+            Operation::RescheduleBooking.safety(),
+            Safety::ResolvableCreate
+        );
+        assert_eq!(Operation::ConfirmBooking.safety(), Safety::Unsafe);
         assert_eq!(Operation::CreateReservation.safety(), Safety::Unsafe);
     }
 }

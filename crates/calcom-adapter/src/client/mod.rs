@@ -50,6 +50,7 @@ struct Inner {
     redactor: Redactor,
     timeout: Duration,
     connect_timeout: Duration,
+    operation_deadline: Duration,
     retry: RetryPolicy,
     fingerprint: KeyFingerprint,
     guards: Arc<KeyGuards>,
@@ -66,6 +67,7 @@ impl fmt::Debug for CalcomClient {
             .field("key_fingerprint", &self.inner.fingerprint.as_str())
             .field("timeout", &self.inner.timeout)
             .field("connect_timeout", &self.inner.connect_timeout)
+            .field("operation_deadline", &self.inner.operation_deadline)
             .field("shared_state", &self.inner.shared.is_some())
             .finish()
     }
@@ -129,6 +131,7 @@ impl CalcomClient {
                 api_key: config.api_key,
                 timeout: config.timeout,
                 connect_timeout: config.connect_timeout,
+                operation_deadline: config.operation_deadline,
                 retry: config.retry,
                 fingerprint,
                 guards,

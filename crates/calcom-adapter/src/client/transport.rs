@@ -52,11 +52,13 @@ impl CalcomClient {
         Ok(url)
     }
 
-    /// Sends `call` once (no guards, no retry).
+    /// Sends `call` once (no guards, no retry), waiting at most `time_limit`
+    /// for the whole answer.
     pub(crate) async fn send_once(
         &self,
         call: &Call,
         attempt: u32,
+        time_limit: std::time::Duration,
     ) -> Result<Exchange, AttemptError> {
         let inner = &self.inner;
         let url = self.url_of(call).map_err(|error| AttemptError {
@@ -69,6 +71,7 @@ impl CalcomClient {
         let mut builder = inner
             .http
             .request(call.method.clone(), url)
+            .timeout(time_limit)
             .header(ACCEPT, "application/json");
         if call.api == Api::V2 {
             builder = builder.header(AUTHORIZATION, inner.authorization.clone());

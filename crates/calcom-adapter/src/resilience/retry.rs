@@ -9,7 +9,10 @@
 //!   Cal.com answers 429 before doing anything, so nothing can double.
 //! - Nothing was sent (the connection could not be opened): send again.
 //! - Timeout, lost connection, 5xx: only idempotent calls are sent again. A
-//!   booking create is first resolved by looking it up; other writes stop.
+//!   booking create or reschedule is first resolved by looking it up; other
+//!   writes stop.
+//! - The client stops early when a wait would end past the operation
+//!   deadline (`CalcomConfig::operation_deadline`).
 //! - Everything else (4xx, undecodable answers, open circuit): stop.
 
 use std::time::Duration;

@@ -3,12 +3,14 @@
 
 use std::time::Duration;
 
-use calbridge_calcom::{CalcomClient, CalcomError, RetryPolicy};
+use calbridge_calcom::{
+    CalcomClient, CalcomError, CancelBookingRequest, RescheduleBookingRequest, RetryPolicy,
+};
 use calbridge_domain::ports::CalendarPort;
 use calbridge_domain::{Appointment, DomainError, Upstream};
 use serde_json::{Value, json};
 use wiremock::matchers::query_param;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 use crate::support::*;
 
@@ -278,4 +280,165 @@ async fn out_of_attempts_a_last_lookup_settles_the_outcome() {
     req.length_in_minutes = Some(30);
     let err = client.create_booking(&req).await.unwrap_err();
     assert_eq!(err, CalcomError::Timeout);
+}
+
+fn reschedule(uid: &str) -> MockBuilder {
+    call(
+        "POST",
+        &format!("/v2/bookings/{uid}/reschedule"),
+        Some(BOOKINGS_VERSION),
+    )
+}
+
+fn get(uid: &str, body: Value) -> Mock {
+    call(
+        "GET",
+        &format!("/v2/bookings/{uid}"),
+        Some(BOOKINGS_VERSION),
+    )
+    .respond_with(ResponseTemplate::new(200).set_body_json(success(body)))
+}
+
+fn moved(from: &str, uid: &str, start: chrono::DateTime<chrono::Utc>) -> Value {
+    let mut b = booking_json(uid, "accepted", start);
+    b["rescheduledFromUid"] = json!(from);
+    b
+}
+
+fn replaced(uid: &str, by: &str) -> Value {
+    let mut b = booking_json(uid, "cancelled", at(7, 0));
+    b["rescheduledToUid"] = json!(by);
+    b
+}
+
+#[tokio::test]
+async fn a_lost_reschedule_is_read_back_from_the_old_booking() {
+    let (server, client) = client().await;
+    reschedule("bk_1")
+        .respond_with(ResponseTemplate::new(502))
+        .expect(1)
+        .mount(&server)
+        .await;
+    get("bk_1", replaced("bk_1", "bk_2"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    get("bk_2", moved("bk_1", "bk_2", at(9, 0)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let b = client
+        .reschedule_booking("bk_1", &RescheduleBookingRequest::new(at(9, 0)))
+        .await
+        .unwrap();
+    assert_eq!(b.uid, "bk_2");
+}
+
+#[tokio::test]
+async fn a_reschedule_proven_not_applied_is_sent_again() {
+    let (server, client) = client().await;
+    reschedule("bk_1")
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    reschedule("bk_1")
+        .respond_with(ResponseTemplate::new(201).set_body_json(success(moved(
+            "bk_1",
+            "bk_2",
+            at(9, 0),
+        ))))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Still active, pointing nowhere: the first attempt did nothing.
+    get("bk_1", booking_json("bk_1", "accepted", at(7, 0)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let b = client
+        .reschedule_booking("bk_1", &RescheduleBookingRequest::new(at(9, 0)))
+        .await
+        .unwrap();
+    assert_eq!(b.uid, "bk_2");
+}
+
+#[tokio::test]
+async fn someone_elses_reschedule_is_not_taken_for_ours() {
+    let (server, client) = client().await;
+    reschedule("bk_1")
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    reschedule("bk_1")
+        .respond_with(ResponseTemplate::new(400).set_body_json(error_envelope(
+            "BadRequestException",
+            "Can't reschedule booking with uid=bk_1 because it has been cancelled and \
+             rescheduled already to booking with uid=bk_x.",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    get("bk_1", replaced("bk_1", "bk_x"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Moved to another time than ours.
+    get("bk_x", moved("bk_1", "bk_x", at(11, 0)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client
+        .reschedule_booking("bk_1", &RescheduleBookingRequest::new(at(9, 0)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CalcomError::Validation { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_retried_cancel_refused_as_done_returns_the_cancelled_booking() {
+    let (server, first) = client().await;
+    let cancel = || call("POST", "/v2/bookings/bk_1/cancel", Some(BOOKINGS_VERSION));
+    cancel()
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    cancel()
+        .respond_with(ResponseTemplate::new(400).set_body_json(error_envelope(
+            "BadRequestException",
+            "This booking has already been cancelled.",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    get("bk_1", booking_json("bk_1", "cancelled", at(7, 0)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let b = first
+        .cancel_booking("bk_1", &CancelBookingRequest::new("ill"))
+        .await
+        .unwrap();
+    assert_eq!(b.status.as_str(), "cancelled");
+
+    // Without an earlier unknown outcome the refusal is the answer.
+    let (server, fresh) = client().await;
+    cancel()
+        .respond_with(ResponseTemplate::new(400).set_body_json(error_envelope(
+            "BadRequestException",
+            "This booking has already been cancelled.",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = fresh
+        .cancel_booking("bk_1", &CancelBookingRequest::new("ill"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CalcomError::Validation { .. }), "{err:?}");
 }

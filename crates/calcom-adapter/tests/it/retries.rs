@@ -110,19 +110,13 @@ async fn cancel_is_idempotent_and_retried() {
 #[tokio::test]
 async fn unsafe_writes_are_never_re_sent_after_a_5xx_or_timeout() {
     let (server, client) = client_with(fast_retries()).await;
-    call(
-        "POST",
-        "/v2/bookings/bk_1/reschedule",
-        Some(BOOKINGS_VERSION),
-    )
-    .respond_with(ResponseTemplate::new(503))
-    .expect(1)
-    .mount(&server)
-    .await;
+    call("POST", "/v2/bookings/bk_1/confirm", Some(BOOKINGS_VERSION))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
     assert!(matches!(
-        client
-            .reschedule_booking("bk_1", &RescheduleBookingRequest::new(at(9, 0)))
-            .await,
+        client.confirm_booking("bk_1").await,
         Err(CalcomError::Upstream { status: 503, .. })
     ));
 }
@@ -225,4 +219,46 @@ async fn a_request_that_never_left_is_sent_again_even_when_unsafe() {
         .unwrap_err();
     assert!(matches!(err, CalcomError::Connection { .. }), "{err:?}");
     assert_eq!(client.last_request_debug().unwrap().attempt, 3);
+}
+
+#[tokio::test]
+async fn the_operation_deadline_bounds_retries_and_attempts() {
+    let server = MockServer::start().await;
+    let client = CalcomClient::new(
+        config(&server.uri())
+            .with_timeout(Duration::from_secs(5))
+            .with_operation_deadline(Duration::from_millis(300))
+            .with_retry_policy(RetryPolicy {
+                initial_delay: Duration::from_millis(400),
+                jitter: false,
+                ..RetryPolicy::default()
+            }),
+    )
+    .unwrap();
+    call("GET", "/v2/bookings/bk_1", Some(BOOKINGS_VERSION))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A retry in 400 ms would end past the 300 ms deadline: not started.
+    let started = std::time::Instant::now();
+    let err = client.get_booking("bk_1").await.unwrap_err();
+    assert!(
+        matches!(err, CalcomError::Upstream { status: 503, .. }),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(300));
+
+    // A slow answer is cut at the deadline, not at the 5 s attempt limit.
+    call("GET", "/v2/me", None)
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
+    let started = std::time::Instant::now();
+    assert_eq!(client.me().await.unwrap_err(), CalcomError::Timeout);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(250) && took < Duration::from_secs(1),
+        "{took:?}"
+    );
 }

@@ -3,12 +3,14 @@
 
 use futures_util::stream::{self, Stream, TryStreamExt};
 use reqwest::Method;
+use tokio::time::Instant;
 
+use crate::client::pipeline::Exhausted;
 use crate::client::request::{Api, Call, is_missing_route};
 use crate::client::{CalcomClient, check_uid, decode};
 use crate::dto::{
-    BookingDto, CancelBookingRequest, CreateBookingRequest, DeclineBookingRequest,
-    ListBookingsQuery, MarkAbsentRequest, Page, RescheduleBookingRequest,
+    BookingDto, BookingStatusDto, CancelBookingRequest, CreateBookingRequest,
+    DeclineBookingRequest, ListBookingsQuery, MarkAbsentRequest, Page, RescheduleBookingRequest,
 };
 use crate::error::CalcomError;
 use crate::operation::Operation;
@@ -57,6 +59,15 @@ impl CalcomClient {
         &self,
         q: &ListBookingsQuery,
     ) -> Result<Page<BookingDto>, CalcomError> {
+        self.list_bookings_until(q, self.deadline()).await
+    }
+
+    /// [`CalcomClient::list_bookings`] within `deadline`.
+    pub(crate) async fn list_bookings_until(
+        &self,
+        q: &ListBookingsQuery,
+        deadline: Instant,
+    ) -> Result<Page<BookingDto>, CalcomError> {
         if let Some(take) = q.take
             && !(1..=ListBookingsQuery::MAX_TAKE).contains(&take)
         {
@@ -67,7 +78,10 @@ impl CalcomClient {
         }
         let call =
             Call::v2(Operation::ListBookings, Method::GET, &["bookings"]).query(q.query_pairs());
-        let answer = self.execute(&call).await?;
+        let answer = self
+            .execute_until(&call, deadline)
+            .await
+            .map_err(|e| e.error)?;
         decode::page(&answer.body, &self.inner.redactor)
     }
 
@@ -135,6 +149,11 @@ impl CalcomClient {
 
     /// `POST /v2/bookings/{uid}/cancel`; returns the booking, now cancelled.
     ///
+    /// A cancel is retried after a lost answer. When an earlier attempt was
+    /// applied after all, Cal.com refuses the retry ("already been
+    /// cancelled"); the booking is then read back and returned, since the
+    /// cancel did happen.
+    ///
     /// # Errors
     /// `InvalidRequest` for a blank reason (Cal.com fails a host's cancel
     /// without one); `NotFound` for an unknown uid; any other [`CalcomError`].
@@ -157,31 +176,47 @@ impl CalcomClient {
         )
         .json(req)?
         .subject(uid);
-        let answer = self.execute(&call).await?;
-        decode::one(&answer.body, &self.inner.redactor)
+        let deadline = self.deadline();
+        match self.execute_until(&call, deadline).await {
+            Ok(answer) => decode::one(&answer.body, &self.inner.redactor),
+            Err(Exhausted {
+                error,
+                earlier_outcome_unknown: true,
+            }) if is_already_cancelled(&error) => {
+                let booking = self
+                    .fetch_booking(uid, self.resolution_deadline(deadline))
+                    .await
+                    .map_err(|_| error.clone())?;
+                if booking.status == BookingStatusDto::Cancelled {
+                    tracing::info!(operation = %Operation::CancelBooking,
+                        "an earlier cancel attempt was applied; returning the cancelled booking");
+                    Ok(booking)
+                } else {
+                    Err(error)
+                }
+            }
+            Err(e) => Err(e.error),
+        }
     }
 
     /// `POST /v2/bookings/{uid}/reschedule`; returns the *new* booking (new
     /// uid, `rescheduledFromUid` = `uid`). Cal.com cancels the old one.
     ///
+    /// A reschedule whose answer was lost is never sent again blindly: the
+    /// old booking is read first, and when it points at a new booking at
+    /// the requested time (`rescheduledToUid`), that booking is the answer.
+    ///
     /// # Errors
     /// `SlotUnavailable` when the new time is taken; `NotFound` for an
-    /// unknown uid; any other [`CalcomError`].
+    /// unknown uid; `InDoubt` when the outcome could not be determined; any
+    /// other [`CalcomError`].
     pub async fn reschedule_booking(
         &self,
         uid: &str,
         req: &RescheduleBookingRequest,
     ) -> Result<BookingDto, CalcomError> {
         let uid = check_uid(uid)?;
-        let call = Call::v2(
-            Operation::RescheduleBooking,
-            Method::POST,
-            &["bookings", uid, "reschedule"],
-        )
-        .json(req)?
-        .subject(uid);
-        let answer = self.execute(&call).await?;
-        decode::one(&answer.body, &self.inner.redactor)
+        self.reschedule_resolving(uid, req).await
     }
 
     /// `POST /v2/bookings/{uid}/confirm`: accepts a booking that awaits the
@@ -242,5 +277,40 @@ impl CalcomClient {
         .subject(uid);
         let answer = self.execute(&call).await?;
         decode::one(&answer.body, &self.inner.redactor)
+    }
+}
+
+/// Cal.com's refusal to cancel a booking that is cancelled already (400
+/// "This booking has already been cancelled.").
+fn is_already_cancelled(e: &CalcomError) -> bool {
+    match e {
+        CalcomError::Validation { message, .. } | CalcomError::Conflict { message } => {
+            let m = message.to_ascii_lowercase();
+            m.contains("already") && (m.contains("cancelled") || m.contains("canceled"))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_already_cancelled_refusal_is_recognised() {
+        let v = |m: &str| CalcomError::Validation {
+            message: m.to_owned(),
+            details: None,
+        };
+        assert!(is_already_cancelled(&v(
+            "This booking has already been cancelled."
+        )));
+        assert!(is_already_cancelled(&CalcomError::Conflict {
+            message: "Booking already canceled".to_owned()
+        }));
+        assert!(!is_already_cancelled(&v(
+            "Cancellation reason is required when you are the host"
+        )));
+        assert!(!is_already_cancelled(&CalcomError::Timeout));
     }
 }

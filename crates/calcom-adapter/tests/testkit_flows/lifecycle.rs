@@ -1,8 +1,6 @@
 //! The client as a `CalendarPort`, against the testkit's stateful mock
 //! Cal.com: whole flows rather than single requests.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::BTreeMap;
 
 use calbridge_calcom::{CalcomClient, CalcomConfig};
