@@ -33,6 +33,34 @@ pub enum Command {
         #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
         database_url: String,
     },
+    /// Manage tenants (`tenant create <id>` prints a new bearer token).
+    Tenant {
+        /// What to do.
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Sync the tenant's Cal.com bookings into the local cache, then exit.
+    Sync {
+        /// Walk every booking instead of only what changed since the last sync.
+        #[arg(long)]
+        full: bool,
+        /// Settings, as for `serve`.
+        #[command(flatten)]
+        args: ServeArgs,
+    },
+}
+
+/// `calbridge tenant ...`.
+#[derive(Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant (if new) and print a new API token for it, once.
+    Create {
+        /// Tenant id: 1-64 characters of a-z, 0-9, '-' or '_'.
+        id: String,
+        /// Database holding tenants.
+        #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+        database_url: String,
+    },
 }
 
 /// Settings of `serve`. Values from the environment are hidden in `--help`
@@ -63,6 +91,10 @@ pub struct ServeArgs {
     /// with SQLite a key is generated beside the database file.
     #[arg(long, env = "CALBRIDGE_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<String>,
+    /// Seconds between incremental syncs of each Cal.com connection (catches
+    /// missed webhooks); 0 switches the poller off.
+    #[arg(long, env = "CALBRIDGE_SYNC_INTERVAL_SECS", default_value_t = crate::settings::DEFAULT_SYNC_INTERVAL_SECS)]
+    pub sync_interval_secs: u64,
 }
 
 impl ServeArgs {
@@ -91,6 +123,7 @@ impl ServeArgs {
                 .master_key
                 .filter(|k| !k.trim().is_empty())
                 .map(SecretString::from),
+            sync_interval_secs: self.sync_interval_secs,
         }
     }
 }
@@ -110,6 +143,25 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             Ok(())
         }
         Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Tenant {
+            command: TenantCommand::Create { id, database_url },
+        }) => {
+            let token = crate::tenancy::tenant_command::create_tenant(&database_url, &id).await?;
+            eprintln!(
+                "tenant {id}: new API token (shown once; send it as Authorization: Bearer <token>):"
+            );
+            println!("{token}");
+            Ok(())
+        }
+        Some(Command::Sync { full, args }) => {
+            crate::telemetry::init();
+            let report = crate::sync::sync_command::run_sync(args.into_settings(), full).await?;
+            println!(
+                "synced: {} pages, {} bookings ({} new, {} changed, {} unchanged)",
+                report.pages, report.fetched, report.inserted, report.updated, report.unchanged
+            );
+            Ok(())
+        }
         None => serve(cli.serve).await,
     }
 }
@@ -132,6 +184,21 @@ mod tests {
         assert!(s.is_demo());
         assert_eq!(s.tenant, "demo");
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn tenant_and_sync_subcommands_parse() {
+        let cli = Cli::try_parse_from(["calbridge", "tenant", "create", "acme"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Tenant { command: TenantCommand::Create { ref id, .. } }) if id == "acme"
+        ));
+        let cli = Cli::try_parse_from(["calbridge", "sync", "--full", "--sync-interval-secs", "0"])
+            .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Sync { full: true, .. })
+        ));
     }
 
     #[test]

@@ -35,6 +35,12 @@ pub enum ApiError {
     /// The body exceeds the size limit.
     #[error("request body too large")]
     PayloadTooLarge,
+    /// No valid bearer token (or webhook signature): who is asking is unknown.
+    #[error("{message}")]
+    Unauthorized {
+        /// What was missing or wrong (never the presented credential).
+        message: &'static str,
+    },
 }
 
 #[derive(Serialize)]
@@ -168,6 +174,13 @@ impl IntoResponse for ApiError {
                 None,
                 None,
             ),
+            ApiError::Unauthorized { message } => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                (*message).to_owned(),
+                None,
+                None,
+            ),
         };
         let body = ErrorBody {
             error: ErrorDetail {
@@ -178,6 +191,11 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if let Some(secs) = retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {

@@ -8,6 +8,8 @@ use secrecy::SecretString;
 
 /// The SQLite file used when no `DATABASE_URL` is given.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/calbridge.db";
+/// Default seconds between incremental syncs of a connection.
+pub const DEFAULT_SYNC_INTERVAL_SECS: u64 = 60;
 /// Cal.com's public API.
 pub const DEFAULT_CALCOM_BASE_URL: &str = "https://api.cal.com";
 
@@ -32,6 +34,9 @@ pub struct Settings {
     /// embedded SQLite deployment keeps a generated key beside its database;
     /// PostgreSQL deployments must set it so instances share it.
     pub master_key: Option<SecretString>,
+    /// Seconds between incremental syncs of each connection (the poller
+    /// that catches webhooks Cal.com never sent); 0 switches it off.
+    pub sync_interval_secs: u64,
 }
 
 impl Settings {
@@ -45,6 +50,7 @@ impl Settings {
             bind,
             tenant: "demo".to_owned(),
             master_key: None,
+            sync_interval_secs: DEFAULT_SYNC_INTERVAL_SECS,
         }
     }
 

@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 
 use crate::settings::{Settings, redact_url};
 use crate::state::{AppState, Mode};
-use crate::tenancy::StaticCalendarDirectory;
+use crate::tenancy::ConnectionDirectory;
 
 /// Why the service could not start. Messages never contain secrets.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +51,8 @@ pub struct Application {
     state: AppState,
     /// Keeps the demo-mode mock Cal.com alive as long as the service.
     demo_calcom: Option<MockCalcom>,
+    /// Pause between incremental syncs (zero: no poller).
+    sync_interval: std::time::Duration,
 }
 
 impl Application {
@@ -102,10 +104,15 @@ impl Application {
             .map_err(|e| StartupError::Cache(e.to_string()))?;
 
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let directory = Arc::new(StaticCalendarDirectory::new(
-            tenant.clone(),
-            calendar.clone(),
-        ));
+        // Each tenant's calendar comes from its stored connection.
+        let calcom_base_url = demo_calcom
+            .as_ref()
+            .map_or_else(|| settings.calcom_base_url.clone(), MockCalcom::base_url);
+        let calcom = Arc::new(
+            ConnectionDirectory::new(storage.connections.clone(), calcom_base_url)
+                .with_redis_url(settings.redis_url.clone().map(SecretString::from)),
+        );
+        let directory = calcom.clone();
         let listener =
             TcpListener::bind(settings.bind)
                 .await
@@ -113,6 +120,16 @@ impl Application {
                     addr: settings.bind,
                     source,
                 })?;
+        let demo_token = crate::tenancy::bootstrap::start(
+            &storage,
+            &*clock,
+            &tenant,
+            settings.calcom_api_key.as_ref(),
+            demo_calcom.as_ref(),
+            listener.local_addr()?,
+        )
+        .await
+        .map_err(|e| StartupError::Storage(e.to_string()))?;
         tracing::info!(
             addr = %listener.local_addr()?,
             ?mode,
@@ -132,8 +149,11 @@ impl Application {
                 cache,
                 mode,
                 storage,
+                calcom,
+                demo_token,
             },
             demo_calcom,
+            sync_interval: std::time::Duration::from_secs(settings.sync_interval_secs),
         })
     }
 
@@ -143,6 +163,21 @@ impl Application {
     /// Only if the OS cannot report the socket address.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Demo mode: the demo tenant's bearer token (tests authenticate with it).
+    pub fn demo_token(&self) -> Option<&SecretString> {
+        self.state.demo_token.as_ref()
+    }
+
+    /// The handler state (the CLI's `sync` runs on it without serving).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Every storage port (tests and the CLI reach tenants through it).
+    pub fn storage(&self) -> &calbridge_storage::Storage {
+        &self.state.storage
     }
 
     /// The demo-mode mock Cal.com, if running (tests inspect its state).
@@ -155,10 +190,17 @@ impl Application {
     /// # Errors
     /// I/O errors of the listener.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        let poller = crate::sync::spawn_poller(self.state.clone(), self.sync_interval);
+        // Unfinished booking sagas (crash, outage) are taken up at start and periodically.
+        let saga_worker = crate::saga_worker::spawn_for(&self.state);
         let router = crate::routes::router(self.state);
         axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
+        if let Some(poller) = poller {
+            poller.abort();
+        }
+        saga_worker.abort();
         drop(self.demo_calcom);
         tracing::info!("calbridge stopped");
         Ok(())
@@ -167,6 +209,12 @@ impl Application {
     /// Serves until the returned future is dropped; for tests that need the
     /// mock and the service side by side.
     pub fn into_parts(self) -> (TcpListener, axum::Router, Option<MockCalcom>) {
+        // The poller runs detached, until the runtime stops.
+        drop(crate::sync::spawn_poller(
+            self.state.clone(),
+            self.sync_interval,
+        ));
+        drop(crate::saga_worker::spawn_for(&self.state));
         (
             self.listener,
             crate::routes::router(self.state),

@@ -40,6 +40,11 @@ pub struct AppState {
     pub mode: Mode,
     /// Every storage port (appointments, sagas, idempotency, connections, ...).
     pub storage: calbridge_storage::Storage,
+    /// Tenants' Cal.com clients, built from their stored connections (the
+    /// same object as `directory`, with the Cal.com-specific calls).
+    pub calcom: Arc<crate::tenancy::ConnectionDirectory>,
+    /// Demo mode only: the demo tenant's token, served at `GET /api/demo/token`.
+    pub demo_token: Option<secrecy::SecretString>,
 }
 
 impl AppState {

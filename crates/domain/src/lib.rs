@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod models;
 pub mod ports;
+pub mod saga;
 pub mod usecases;
 
 pub use error::{DomainError, Result, Upstream};

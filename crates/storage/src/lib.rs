@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use calbridge_domain::ports::{
     AppointmentRepository, BookingRepository, ConnectionRepository, IdempotencyStore, SagaLog,
-    SlotHoldRepository, WebhookEventStore,
+    SlotHoldRepository, SyncStateStore, TenantRepository, WebhookEventStore, WebhookIdentityStore,
 };
 
 pub use crate::crypto::{Keyring, MasterKey};
@@ -93,6 +93,12 @@ pub struct Storage {
     pub webhook_events: Arc<dyn WebhookEventStore>,
     /// Tenants' Cal.com connections (secrets encrypted).
     pub connections: Arc<dyn ConnectionRepository>,
+    /// Tenants, their hashed API tokens and webhook endpoints.
+    pub tenants: Arc<dyn TenantRepository>,
+    /// Incremental sync cursors and leases.
+    pub sync_state: Arc<dyn SyncStateStore>,
+    /// Identities of processed webhook events (dedupe beyond the raw body).
+    pub webhook_identities: Arc<dyn WebhookIdentityStore>,
     backend: OpenBackend,
 }
 
@@ -157,7 +163,10 @@ pub async fn open(database_url: &str, keyring: Keyring) -> Result<Storage, Stora
                 slot_holds: shared.clone(),
                 saga_log: shared.clone(),
                 idempotency: shared.clone(),
-                webhook_events: shared,
+                webhook_events: shared.clone(),
+                tenants: shared.clone(),
+                sync_state: shared.clone(),
+                webhook_identities: shared,
                 connections: Arc::new(connections.clone()),
                 backend: OpenBackend::Sqlite(store, connections),
             }
@@ -172,7 +181,10 @@ pub async fn open(database_url: &str, keyring: Keyring) -> Result<Storage, Stora
                 slot_holds: shared.clone(),
                 saga_log: shared.clone(),
                 idempotency: shared.clone(),
-                webhook_events: shared,
+                webhook_events: shared.clone(),
+                tenants: shared.clone(),
+                sync_state: shared.clone(),
+                webhook_identities: shared,
                 connections: Arc::new(connections.clone()),
                 backend: OpenBackend::Postgres(store, connections),
             }

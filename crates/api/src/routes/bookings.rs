@@ -3,12 +3,13 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use calbridge_domain::{
-    Appointment, Attendee, Booking, BookingFilter, BookingStatus, BookingUid, DomainError, Email,
-    EventTypeId,
+    Appointment, AppointmentStatus, Attendee, Booking, BookingFilter, BookingStatus, BookingUid,
+    DomainError, Email, EventTypeId, SegmentStatus,
 };
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,7 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 use crate::tenancy::CurrentTenant;
 use crate::time_params::{DateBound, parse_instant, parse_time_zone};
+use crate::{idempotency, saga_worker};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -28,7 +30,7 @@ pub(super) fn router() -> Router<AppState> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct AttendeeIn {
+pub(super) struct AttendeeIn {
     name: String,
     email: String,
     time_zone: String,
@@ -48,7 +50,7 @@ struct CreateBooking {
     metadata: BTreeMap<String, String>,
 }
 
-fn attendee_from(a: AttendeeIn) -> Result<Attendee, DomainError> {
+pub(super) fn attendee_from(a: AttendeeIn) -> Result<Attendee, DomainError> {
     let email = Email::parse(a.email)
         .map_err(|_| DomainError::invalid("attendee.email", "must look like name@example.com"))?;
     let tz = parse_time_zone("attendee.timeZone", Some(&a.time_zone))?;
@@ -62,8 +64,31 @@ fn attendee_from(a: AttendeeIn) -> Result<Attendee, DomainError> {
 async fn create(
     State(state): State<AppState>,
     CurrentTenant(tenant): CurrentTenant,
-    ApiJson(body): ApiJson<CreateBooking>,
-) -> ApiResult<(StatusCode, Json<Booking>)> {
+    headers: HeaderMap,
+    ApiJson(raw): ApiJson<serde_json::Value>,
+) -> Response {
+    let path = "/api/bookings";
+    let work = {
+        let state = state.clone();
+        let tenant = tenant.clone();
+        let raw = raw.clone();
+        async move {
+            match book_one(&state, &tenant, raw).await {
+                Ok(booking) => (StatusCode::CREATED, Json(booking)).into_response(),
+                Err(e) => e.into_response(),
+            }
+        }
+    };
+    idempotency::run(&state, &tenant, &headers, path, &raw, work).await
+}
+
+/// Books one appointment as a one-segment saga.
+async fn book_one(
+    state: &AppState,
+    tenant: &calbridge_domain::TenantId,
+    raw: serde_json::Value,
+) -> ApiResult<Booking> {
+    let body: CreateBooking = from_json(raw)?;
     let attendee = attendee_from(body.attendee)?;
     let start = parse_instant(
         "start",
@@ -71,7 +96,7 @@ async fn create(
         attendee.time_zone,
         DateBound::StartOfDay,
     )?;
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     let mut appointment = Appointment::new(
         EventTypeId(body.event_type_id),
         start,
@@ -82,12 +107,20 @@ async fn create(
     if let Some(len) = body.length_in_minutes {
         appointment = appointment.with_length(len)?;
     }
-    let booking = state
-        .bookings_for(&tenant)
+    let engine = saga_worker::engine_for(state);
+    Ok(state
+        .bookings_for(tenant)
         .await?
-        .book(&appointment)
-        .await?;
-    Ok((StatusCode::CREATED, Json(booking)))
+        .book_through(&engine, &appointment)
+        .await?)
+}
+
+/// Reads a typed body from already-parsed JSON, with the same error as
+/// [`ApiJson`] gives for a field of the wrong type.
+pub(super) fn from_json<T: serde::de::DeserializeOwned>(raw: serde_json::Value) -> ApiResult<T> {
+    serde_json::from_value(raw).map_err(|e| ApiError::Unprocessable {
+        message: format!("Failed to deserialize the JSON body into the target type: {e}"),
+    })
 }
 
 #[derive(Deserialize)]
@@ -190,13 +223,50 @@ async fn cancel(
             .map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))?
             .reason
     };
-    Ok(Json(
-        state
-            .bookings_for(&tenant)
-            .await?
-            .cancel(&uid, reason)
-            .await?,
-    ))
+    let booking = state
+        .bookings_for(&tenant)
+        .await?
+        .cancel(&uid, reason)
+        .await?;
+    release_local_hold(&state, &tenant, &uid).await?;
+    Ok(Json(booking))
+}
+
+/// Gives back the local hold of the appointment segment behind `uid`
+/// (after Cal.com cancelled or moved it), and cancels the appointment
+/// once none of its segments is active. Doing it twice is harmless.
+pub(super) async fn release_local_hold(
+    state: &AppState,
+    tenant: &calbridge_domain::TenantId,
+    uid: &BookingUid,
+) -> ApiResult<()> {
+    let appointments = &state.storage.appointments;
+    let Some(record) = appointments.find_by_booking_uid(tenant, uid).await? else {
+        return Ok(());
+    };
+    let now = state.clock.now();
+    let mut record = record;
+    for seg in record.segments.clone() {
+        if seg.booking_uid.as_ref() == Some(uid) && seg.status.is_active() {
+            record = appointments
+                .update_segment(
+                    tenant,
+                    record.id,
+                    seg.position,
+                    SegmentStatus::Cancelled,
+                    None,
+                    now,
+                )
+                .await?;
+        }
+    }
+    let none_active = record.segments.iter().all(|s| !s.status.is_active());
+    if none_active && record.status == AppointmentStatus::Confirmed {
+        appointments
+            .set_status(tenant, record.id, AppointmentStatus::Cancelled, now)
+            .await?;
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -223,5 +293,7 @@ async fn reschedule(
         .await?
         .reschedule(&uid, start, body.reason)
         .await?;
+    // The old booking is cancelled at Cal.com; its local hold goes too.
+    release_local_hold(&state, &tenant, &uid).await?;
     Ok((StatusCode::CREATED, Json(booking)))
 }

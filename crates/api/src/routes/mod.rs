@@ -2,6 +2,11 @@
 //! cross-cutting layers (request id, tracing, timeout, body limit).
 
 mod bookings;
+mod calcom_bookings;
+mod calcom_connection;
+mod calcom_sync;
+mod calcom_webhook;
+mod composite_bookings;
 mod event_types;
 mod health;
 mod slots;
@@ -31,6 +36,12 @@ pub fn router(state: AppState) -> Router {
         .merge(event_types::router())
         .merge(slots::router())
         .merge(bookings::router())
+        .merge(composite_bookings::router())
+        .merge(calcom_connection::router())
+        .merge(calcom_webhook::router())
+        .merge(calcom_bookings::router())
+        .merge(calcom_sync::router())
+        .merge(crate::auth::demo_token_route::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

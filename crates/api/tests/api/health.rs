@@ -58,7 +58,18 @@ async fn state_with(db_up: bool, calendar_up: bool) -> AppState {
     });
     let (calendar, repo, cache) = (Arc::new(calendar), Arc::new(repo), Arc::new(cache));
     let tenant = TenantId::parse("t").unwrap();
+    let storage = calbridge_storage::open(
+        "sqlite::memory:",
+        calbridge_storage::Keyring::new(1, calbridge_storage::MasterKey::generate().unwrap()),
+    )
+    .await
+    .unwrap();
     AppState {
+        calcom: Arc::new(calbridge_api::tenancy::ConnectionDirectory::new(
+            storage.connections.clone(),
+            "http://127.0.0.1:9",
+        )),
+        demo_token: None,
         directory: Arc::new(StaticCalendarDirectory::new(
             tenant.clone(),
             calendar.clone(),
@@ -69,12 +80,7 @@ async fn state_with(db_up: bool, calendar_up: bool) -> AppState {
         repository: repo,
         cache,
         mode: Mode::Live,
-        storage: calbridge_storage::open(
-            "sqlite::memory:",
-            calbridge_storage::Keyring::new(1, calbridge_storage::MasterKey::generate().unwrap()),
-        )
-        .await
-        .unwrap(),
+        storage,
     }
 }
 

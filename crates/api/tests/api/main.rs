@@ -3,7 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth;
 mod booking_flow;
+mod composite_bookings;
+mod connections;
 mod errors;
 mod health;
 mod helpers;
+mod idempotency;
+mod races;
+mod saga_recovery;
+mod sync;
+mod webhooks;

@@ -10,4 +10,7 @@ pub mod idempotency;
 pub mod saga_log;
 pub mod slot_holds;
 mod support;
+pub mod sync_state;
+pub mod tenants;
 pub mod webhook_events;
+pub mod webhook_identities;

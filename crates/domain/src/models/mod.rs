@@ -11,6 +11,7 @@ mod idempotency;
 mod saga;
 mod slot;
 mod slot_hold;
+mod tenant;
 mod webhook_event;
 
 pub use appointment::Appointment;
@@ -27,4 +28,5 @@ pub use saga::{
 };
 pub use slot::{Slot, SlotQuery};
 pub use slot_hold::{HoldStatus, NewSlotHold, SlotHold, SlotHoldId};
+pub use tenant::{ApiTokenRecord, SyncCursor, WebhookEndpoint};
 pub use webhook_event::{NewWebhookEvent, WebhookEvent, WebhookEventId};

@@ -13,7 +13,10 @@ mod idempotency;
 mod repository;
 mod saga_log;
 mod slot_holds;
+mod sync_state;
+mod tenants;
 mod webhook_events;
+mod webhook_identities;
 
 pub use appointments::AppointmentRepository;
 pub use cache::CachePort;
@@ -25,7 +28,10 @@ pub use idempotency::{IdempotencyBegin, IdempotencyStore};
 pub use repository::{BookingRepository, UpsertOutcome};
 pub use saga_log::SagaLog;
 pub use slot_holds::SlotHoldRepository;
+pub use sync_state::SyncStateStore;
+pub use tenants::TenantRepository;
 pub use webhook_events::{WebhookEventStore, WebhookRecordOutcome};
+pub use webhook_identities::WebhookIdentityStore;
 
 #[cfg(any(test, feature = "mocks"))]
 pub use appointments::MockAppointmentRepository;
@@ -48,4 +54,10 @@ pub use saga_log::MockSagaLog;
 #[cfg(any(test, feature = "mocks"))]
 pub use slot_holds::MockSlotHoldRepository;
 #[cfg(any(test, feature = "mocks"))]
+pub use sync_state::MockSyncStateStore;
+#[cfg(any(test, feature = "mocks"))]
+pub use tenants::MockTenantRepository;
+#[cfg(any(test, feature = "mocks"))]
 pub use webhook_events::MockWebhookEventStore;
+#[cfg(any(test, feature = "mocks"))]
+pub use webhook_identities::MockWebhookIdentityStore;

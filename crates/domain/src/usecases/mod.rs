@@ -3,6 +3,7 @@
 
 mod book;
 mod cancel;
+pub mod composite;
 mod event_types;
 mod find_slots;
 mod list_bookings;

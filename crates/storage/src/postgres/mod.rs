@@ -8,7 +8,9 @@ mod connections;
 mod idempotency;
 mod saga_log;
 mod slot_holds;
+mod tenants;
 mod webhook_events;
+mod webhook_identities;
 
 use std::fmt;
 use std::str::FromStr;

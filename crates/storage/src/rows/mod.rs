@@ -8,6 +8,7 @@ pub(crate) mod connection;
 pub(crate) mod idempotency;
 pub(crate) mod saga;
 pub(crate) mod slot_hold;
+pub(crate) mod tenant;
 pub(crate) mod webhook_event;
 
 use std::time::Duration;

@@ -63,6 +63,9 @@ mod postgres {
             c::saga_log::run_all(&*store).await;
             c::idempotency::run_all(&*store).await;
             c::webhook_events::run_all(&*store).await;
+            c::tenants::run_all(&*store).await;
+            c::sync_state::run_all(&*store).await;
+            c::webhook_identities::run_all(&*store).await;
             let repo = store.connections(crate::support::test_keyring());
             c::connections::run_all(&repo).await;
         })
@@ -110,6 +113,30 @@ macro_rules! store_suites {
         async fn webhook_events_suite() {
             $with(|store| async move {
                 calbridge_domain::conformance::webhook_events::run_all(&*store).await;
+            })
+            .await;
+        }
+
+        #[tokio::test]
+        async fn tenants_suite() {
+            $with(|store| async move {
+                calbridge_domain::conformance::tenants::run_all(&*store).await;
+            })
+            .await;
+        }
+
+        #[tokio::test]
+        async fn webhook_identities_suite() {
+            $with(|store| async move {
+                calbridge_domain::conformance::webhook_identities::run_all(&*store).await;
+            })
+            .await;
+        }
+
+        #[tokio::test]
+        async fn sync_state_suite() {
+            $with(|store| async move {
+                calbridge_domain::conformance::sync_state::run_all(&*store).await;
             })
             .await;
         }

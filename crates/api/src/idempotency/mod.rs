@@ -1,0 +1,256 @@
+//! `Idempotency-Key` on booking POSTs, with Stripe's semantics: the first
+//! request with a key runs; a repeat with the same body gets the stored
+//! response (header `Idempotent-Replayed: true`); a repeat with another
+//! body is refused (422); a repeat while the first still runs is refused
+//! (409). Keys are per tenant and forgotten after
+//! [`IdempotencyKey::TTL`]. Server errors are not stored, so the caller
+//! may retry them with the same key.
+
+use std::future::Future;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use calbridge_domain::ports::IdempotencyBegin;
+use calbridge_domain::{DomainError, IdempotencyKey, StoredResponse, TenantId};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The request header carrying the key.
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+/// Set on replayed responses.
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+/// Largest response stored for replay (booking responses are small).
+const MAX_STORED_BODY: usize = 256 * 1024;
+
+/// The key in `headers`, if the caller sent one.
+///
+/// # Errors
+/// 422 `invalid_input` for a key that is not 1-255 visible ASCII characters.
+pub fn key_from(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(raw) = headers.get(&IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let text = raw
+        .to_str()
+        .map_err(|_| DomainError::invalid("Idempotency-Key", "must be visible ASCII characters"))?;
+    Ok(Some(IdempotencyKey::parse(text)?))
+}
+
+/// Fingerprint of a request: method, path and the body as canonical JSON
+/// (object keys sorted), so formatting differences do not count as a
+/// different request.
+pub fn fingerprint(method: &str, path: &str, body: &Value) -> String {
+    let mut h = Sha256::new();
+    h.update(method.as_bytes());
+    h.update(b" ");
+    h.update(path.as_bytes());
+    h.update(b"\n");
+    h.update(body.to_string().as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Runs `handler` under the request's idempotency key (or simply runs it
+/// when there is none). The handler runs in its own task, so a client that
+/// hangs up does not leave the key in progress.
+pub async fn run<F>(
+    state: &AppState,
+    tenant: &TenantId,
+    headers: &HeaderMap,
+    path: &str,
+    body: &Value,
+    handler: F,
+) -> Response
+where
+    F: Future<Output = Response> + Send + 'static,
+{
+    let key = match key_from(headers) {
+        Ok(Some(k)) => k,
+        Ok(None) => return run_detached(handler).await,
+        Err(e) => return e.into_response(),
+    };
+    let hash = fingerprint("POST", path, body);
+    let store = &state.storage.idempotency;
+    let now = state.clock.now();
+    let begun = store
+        .begin(tenant, &key, &hash, None, now, IdempotencyKey::TTL)
+        .await;
+    match begun {
+        Err(e) => ApiError::from(e).into_response(),
+        Ok(IdempotencyBegin::Replay(stored)) => replay(stored),
+        Ok(IdempotencyBegin::InProgress { .. }) => refusal(
+            StatusCode::CONFLICT,
+            "idempotency_key_in_use",
+            "a request with this Idempotency-Key is still being processed; retry later",
+        ),
+        Ok(IdempotencyBegin::Mismatch) => refusal(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request",
+        ),
+        Ok(IdempotencyBegin::Started) => {
+            let response = match tokio::spawn(handler).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = %e, "booking handler failed");
+                    abandon(state, tenant, &key, &hash).await;
+                    return refusal(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal_error",
+                        "internal error",
+                    );
+                }
+            };
+            finish(state, tenant, &key, &hash, response).await
+        }
+    }
+}
+
+/// Runs the handler in its own task, so a client that hangs up does not
+/// stop a booking halfway (the saga would be finished by the worker, but
+/// only after its lease lapses).
+async fn run_detached<F>(handler: F) -> Response
+where
+    F: Future<Output = Response> + Send + 'static,
+{
+    match tokio::spawn(handler).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "booking handler failed");
+            refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "internal error",
+            )
+        }
+    }
+}
+
+async fn abandon(state: &AppState, tenant: &TenantId, key: &IdempotencyKey, hash: &str) {
+    if let Err(e) = state.storage.idempotency.abandon(tenant, key, hash).await {
+        tracing::warn!(error = %e, "idempotency key not released; it expires by itself");
+    }
+}
+
+/// Stores the response for replay (unless it is a server error or a rate
+/// limit, which the caller may retry) and returns it.
+async fn finish(
+    state: &AppState,
+    tenant: &TenantId,
+    key: &IdempotencyKey,
+    hash: &str,
+    response: Response,
+) -> Response {
+    let status = response.status();
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        abandon(state, tenant, key, hash).await;
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_STORED_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "response too large to store for replay");
+            abandon(state, tenant, key, hash).await;
+            return refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "internal error",
+            );
+        }
+    };
+    let stored = StoredResponse {
+        status: status.as_u16(),
+        headers: [header::CONTENT_TYPE, header::LOCATION]
+            .iter()
+            .filter_map(|name| {
+                let v = parts.headers.get(name)?.to_str().ok()?;
+                Some((name.as_str().to_owned(), v.to_owned()))
+            })
+            .collect(),
+        body: bytes.to_vec(),
+    };
+    let now = state.clock.now();
+    if let Err(e) = state
+        .storage
+        .idempotency
+        .complete(tenant, key, hash, &stored, now)
+        .await
+    {
+        tracing::warn!(error = %e, "response not stored for replay");
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn replay(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut response = Response::new(Body::from(stored.body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    for (name, value) in stored.headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.insert(n, v);
+        }
+    }
+    headers.insert(REPLAYED, HeaderValue::from_static("true"));
+    response
+}
+
+fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"error": {"code": code, "message": message}})),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    #[test]
+    fn the_fingerprint_ignores_key_order_but_not_values() {
+        let a: Value = serde_json::from_str(r#"{"a":1,"b":{"c":2,"d":3}}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{"b":{"d":3,"c":2},"a":1}"#).unwrap();
+        let c: Value = serde_json::from_str(r#"{"a":1,"b":{"c":2,"d":4}}"#).unwrap();
+        let p = "/api/bookings";
+        assert_eq!(fingerprint("POST", p, &a), fingerprint("POST", p, &b));
+        assert_ne!(fingerprint("POST", p, &a), fingerprint("POST", p, &c));
+        assert_ne!(
+            fingerprint("POST", p, &a),
+            fingerprint("POST", "/api/composite-bookings", &a)
+        );
+    }
+
+    #[test]
+    fn keys_are_checked() {
+        let mut h = HeaderMap::new();
+        assert!(key_from(&h).unwrap().is_none());
+        h.insert(IDEMPOTENCY_KEY, HeaderValue::from_static("abc-123"));
+        assert_eq!(key_from(&h).unwrap().unwrap().as_str(), "abc-123");
+        h.insert(IDEMPOTENCY_KEY, HeaderValue::from_static("has space"));
+        assert!(key_from(&h).is_err());
+    }
+
+    #[tokio::test]
+    async fn replays_carry_the_stored_status_headers_and_body() {
+        let r = replay(StoredResponse {
+            status: 201,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: b"{\"uid\":\"x\"}".to_vec(),
+        });
+        assert_eq!(r.status(), 201);
+        assert_eq!(r.headers()[REPLAYED], "true");
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+        let body = axum::body::to_bytes(r.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"{\"uid\":\"x\"}");
+    }
+}
