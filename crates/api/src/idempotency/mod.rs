@@ -4,19 +4,26 @@
 //! body is refused (422); a repeat while the first still runs is refused
 //! (409). Keys are per tenant and forgotten after
 //! [`IdempotencyKey::TTL`]. Server errors are not stored, so the caller
-//! may retry them with the same key.
+//! may retry them with the same key, unless the booking saga goes on in
+//! the background: then the key stays in progress until the saga has
+//! finished, and a retry gets its final response.
 
 use std::future::Future;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use calbridge_domain::models::SagaRecord;
 use calbridge_domain::ports::IdempotencyBegin;
-use calbridge_domain::{DomainError, IdempotencyKey, StoredResponse, TenantId};
+use calbridge_domain::saga::SagaOutcome;
+use calbridge_domain::{
+    AppointmentId, DomainError, IdempotencyKey, SagaId, StoredResponse, TenantId,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::saga_worker;
 use crate::state::AppState;
 
 /// The request header carrying the key.
@@ -53,59 +60,227 @@ pub fn fingerprint(method: &str, path: &str, body: &Value) -> String {
     hex::encode(h.finalize())
 }
 
+/// Builds the final response of a booking saga that has finished (the
+/// route knows its body); used when a retry finds the first request's
+/// saga done after the first request could only answer "not known yet".
+pub type Settle = fn(AppointmentId, SagaOutcome, &SagaRecord) -> Response;
+
 /// Runs `handler` under the request's idempotency key (or simply runs it
-/// when there is none). The handler runs in its own task, so a client that
-/// hangs up does not leave the key in progress.
-pub async fn run<F>(
+/// when there is none). The handler gets the appointment id to book under,
+/// chosen before the key is claimed and recorded as the key's resource, so
+/// a retry can find the booking saga. The handler runs in its own task, so
+/// a client that hangs up does not leave the key in progress.
+///
+/// When the booking's outcome is not known yet (the saga is deferred and
+/// finished by the worker), the key stays in progress: retries get 409
+/// until the saga finishes, then its final response (built by `settle`),
+/// which is stored for later replays.
+pub async fn run<H, F>(
     state: &AppState,
     tenant: &TenantId,
     headers: &HeaderMap,
     path: &str,
     body: &Value,
-    handler: F,
+    handler: H,
+    settle: Settle,
 ) -> Response
 where
+    H: FnOnce(AppointmentId) -> F,
     F: Future<Output = Response> + Send + 'static,
 {
+    let id = AppointmentId::new();
     let key = match key_from(headers) {
         Ok(Some(k)) => k,
-        Ok(None) => return run_detached(handler).await,
+        Ok(None) => return run_detached(handler(id)).await,
         Err(e) => return e.into_response(),
     };
     let hash = fingerprint("POST", path, body);
     let store = &state.storage.idempotency;
     let now = state.clock.now();
     let begun = store
-        .begin(tenant, &key, &hash, None, now, IdempotencyKey::TTL)
+        .begin(
+            tenant,
+            &key,
+            &hash,
+            Some(id.to_string()),
+            now,
+            IdempotencyKey::TTL,
+        )
         .await;
+    let claim = Claim {
+        state,
+        tenant,
+        key: &key,
+        hash: &hash,
+        settle,
+    };
     match begun {
         Err(e) => ApiError::from(e).into_response(),
         Ok(IdempotencyBegin::Replay(stored)) => replay(stored),
-        Ok(IdempotencyBegin::InProgress { .. }) => refusal(
-            StatusCode::CONFLICT,
-            "idempotency_key_in_use",
-            "a request with this Idempotency-Key is still being processed; retry later",
-        ),
+        Ok(IdempotencyBegin::InProgress { resource_id }) => claim.in_progress(resource_id).await,
         Ok(IdempotencyBegin::Mismatch) => refusal(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
             "this Idempotency-Key was used with a different request",
         ),
         Ok(IdempotencyBegin::Started) => {
-            let response = match tokio::spawn(handler).await {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::error!(error = %e, "booking handler failed");
-                    abandon(state, tenant, &key, &hash).await;
-                    return refusal(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "internal_error",
-                        "internal error",
-                    );
-                }
-            };
-            finish(state, tenant, &key, &hash, response).await
+            let response = run_detached(handler(id)).await;
+            claim.finish(id, response).await
         }
+    }
+}
+
+/// A claimed key and what is needed to settle it.
+struct Claim<'a> {
+    state: &'a AppState,
+    tenant: &'a TenantId,
+    key: &'a IdempotencyKey,
+    hash: &'a str,
+    settle: Settle,
+}
+
+/// Where the booking saga behind a key is.
+enum SagaState {
+    /// It never started (the request failed before): the key may be reused.
+    Absent,
+    /// Still running or compensating: the key stays in progress.
+    Running,
+    /// Finished: this is its final response.
+    Finished(Response),
+}
+
+impl Claim<'_> {
+    /// A repeat found the key in progress: 409 while the first request's
+    /// saga runs, its final response once it has finished.
+    async fn in_progress(&self, resource_id: Option<String>) -> Response {
+        let in_use = || {
+            refusal(
+                StatusCode::CONFLICT,
+                "idempotency_key_in_use",
+                "a request with this Idempotency-Key is still being processed; retry later",
+            )
+        };
+        let Some(id) = resource_id
+            .as_deref()
+            .and_then(|r| uuid::Uuid::parse_str(r).ok())
+            .map(AppointmentId)
+        else {
+            return in_use();
+        };
+        match self.saga_state(id).await {
+            Ok(SagaState::Finished(response)) => {
+                let mut response = self.store(response).await;
+                response
+                    .headers_mut()
+                    .insert(REPLAYED, HeaderValue::from_static("true"));
+                response
+            }
+            // Absent: the first request is still before its saga (or died
+            // there; the key then expires by itself).
+            Ok(SagaState::Absent | SagaState::Running) => in_use(),
+            Err(e) => ApiError::from(e).into_response(),
+        }
+    }
+
+    /// Settles the key after the handler answered.
+    async fn finish(&self, id: AppointmentId, response: Response) -> Response {
+        let status = response.status();
+        let uncertain = status.is_server_error()
+            || status == StatusCode::TOO_MANY_REQUESTS
+            || status == StatusCode::ACCEPTED;
+        if !uncertain {
+            return self.store(response).await;
+        }
+        // A 503/202 may mean "the saga goes on in the background": then the
+        // key must stay in progress, or a retry would book a second time.
+        match self.saga_state(id).await {
+            Ok(SagaState::Absent) => {
+                self.abandon().await;
+                response
+            }
+            Ok(SagaState::Running) => response,
+            Ok(SagaState::Finished(settled)) => self.store(settled).await,
+            Err(e) => {
+                // Unknown: keeping the key is the safe side (it expires).
+                tracing::warn!(error = %e, "saga state unknown; idempotency key kept in progress");
+                response
+            }
+        }
+    }
+
+    async fn saga_state(&self, id: AppointmentId) -> Result<SagaState, DomainError> {
+        let Some(saga) = self
+            .state
+            .storage
+            .saga_log
+            .get(self.tenant, SagaId(id.0))
+            .await?
+        else {
+            return Ok(SagaState::Absent);
+        };
+        let engine = saga_worker::engine_for(self.state);
+        Ok(match engine.outcome_of(&saga).await? {
+            None => SagaState::Running,
+            Some(outcome) => SagaState::Finished((self.settle)(id, outcome, &saga)),
+        })
+    }
+
+    async fn abandon(&self) {
+        if let Err(e) = self
+            .state
+            .storage
+            .idempotency
+            .abandon(self.tenant, self.key, self.hash)
+            .await
+        {
+            tracing::warn!(error = %e, "idempotency key not released; it expires by itself");
+        }
+    }
+
+    /// Stores the response for replay (unless it is a server error or a
+    /// rate limit, which the caller may retry) and returns it.
+    async fn store(&self, response: Response) -> Response {
+        let status = response.status();
+        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            self.abandon().await;
+            return response;
+        }
+        let (parts, body) = response.into_parts();
+        let bytes = match axum::body::to_bytes(body, MAX_STORED_BODY).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "response too large to store for replay");
+                self.abandon().await;
+                return refusal(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "internal error",
+                );
+            }
+        };
+        let stored = StoredResponse {
+            status: status.as_u16(),
+            headers: [header::CONTENT_TYPE, header::LOCATION]
+                .iter()
+                .filter_map(|name| {
+                    let v = parts.headers.get(name)?.to_str().ok()?;
+                    Some((name.as_str().to_owned(), v.to_owned()))
+                })
+                .collect(),
+            body: bytes.to_vec(),
+        };
+        let now = self.state.clock.now();
+        if let Err(e) = self
+            .state
+            .storage
+            .idempotency
+            .complete(self.tenant, self.key, self.hash, &stored, now)
+            .await
+        {
+            // E.g. two retries settled the same finished saga at once.
+            tracing::warn!(error = %e, "response not stored for replay");
+        }
+        Response::from_parts(parts, Body::from(bytes))
     }
 }
 
@@ -127,62 +302,6 @@ where
             )
         }
     }
-}
-
-async fn abandon(state: &AppState, tenant: &TenantId, key: &IdempotencyKey, hash: &str) {
-    if let Err(e) = state.storage.idempotency.abandon(tenant, key, hash).await {
-        tracing::warn!(error = %e, "idempotency key not released; it expires by itself");
-    }
-}
-
-/// Stores the response for replay (unless it is a server error or a rate
-/// limit, which the caller may retry) and returns it.
-async fn finish(
-    state: &AppState,
-    tenant: &TenantId,
-    key: &IdempotencyKey,
-    hash: &str,
-    response: Response,
-) -> Response {
-    let status = response.status();
-    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-        abandon(state, tenant, key, hash).await;
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_STORED_BODY).await {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::error!(error = %e, "response too large to store for replay");
-            abandon(state, tenant, key, hash).await;
-            return refusal(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                "internal error",
-            );
-        }
-    };
-    let stored = StoredResponse {
-        status: status.as_u16(),
-        headers: [header::CONTENT_TYPE, header::LOCATION]
-            .iter()
-            .filter_map(|name| {
-                let v = parts.headers.get(name)?.to_str().ok()?;
-                Some((name.as_str().to_owned(), v.to_owned()))
-            })
-            .collect(),
-        body: bytes.to_vec(),
-    };
-    let now = state.clock.now();
-    if let Err(e) = state
-        .storage
-        .idempotency
-        .complete(tenant, key, hash, &stored, now)
-        .await
-    {
-        tracing::warn!(error = %e, "response not stored for replay");
-    }
-    Response::from_parts(parts, Body::from(bytes))
 }
 
 fn replay(stored: StoredResponse) -> Response {

@@ -7,9 +7,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use calbridge_domain::error::Upstream;
+use calbridge_domain::models::SagaRecord;
+use calbridge_domain::saga::SagaOutcome;
 use calbridge_domain::{
-    Appointment, AppointmentStatus, Attendee, Booking, BookingFilter, BookingStatus, BookingUid,
-    DomainError, Email, EventTypeId, SegmentStatus,
+    Appointment, AppointmentId, AppointmentStatus, Attendee, Booking, BookingFilter, BookingStatus,
+    BookingUid, DomainError, Email, EventTypeId, SegmentStatus,
 };
 use serde::{Deserialize, Serialize};
 
@@ -72,21 +75,40 @@ async fn create(
         let state = state.clone();
         let tenant = tenant.clone();
         let raw = raw.clone();
-        async move {
-            match book_one(&state, &tenant, raw).await {
+        move |id| async move {
+            match book_one(&state, &tenant, raw, id).await {
                 Ok(booking) => (StatusCode::CREATED, Json(booking)).into_response(),
                 Err(e) => e.into_response(),
             }
         }
     };
-    idempotency::run(&state, &tenant, &headers, path, &raw, work).await
+    idempotency::run(&state, &tenant, &headers, path, &raw, work, settled).await
 }
 
-/// Books one appointment as a one-segment saga.
+/// The response a single booking ends with once its saga has finished
+/// (what the first request would have answered had it waited).
+fn settled(_id: AppointmentId, outcome: SagaOutcome, _saga: &SagaRecord) -> Response {
+    match outcome {
+        SagaOutcome::Completed { bookings, .. } => match bookings.into_iter().next() {
+            Some(booking) => (StatusCode::CREATED, Json(booking)).into_response(),
+            None => ApiError::from(DomainError::UpstreamFailed {
+                upstream: Upstream::Calendar,
+                message: "booked, but the booking was not recorded".into(),
+            })
+            .into_response(),
+        },
+        SagaOutcome::Compensated { cause }
+        | SagaOutcome::Failed { cause }
+        | SagaOutcome::Deferred { cause, .. } => ApiError::from(cause).into_response(),
+    }
+}
+
+/// Books one appointment as a one-segment saga under the appointment id `id`.
 async fn book_one(
     state: &AppState,
     tenant: &calbridge_domain::TenantId,
     raw: serde_json::Value,
+    id: AppointmentId,
 ) -> ApiResult<Booking> {
     let body: CreateBooking = from_json(raw)?;
     let attendee = attendee_from(body.attendee)?;
@@ -107,6 +129,7 @@ async fn book_one(
     if let Some(len) = body.length_in_minutes {
         appointment = appointment.with_length(len)?;
     }
+    appointment.id = id;
     let engine = saga_worker::engine_for(state);
     Ok(state
         .bookings_for(tenant)

@@ -172,8 +172,8 @@ async fn create(
         let state = state.clone();
         let tenant = tenant.clone();
         let raw = raw.clone();
-        async move {
-            match book(&state, &tenant, raw).await {
+        move |id| async move {
+            match book(&state, &tenant, raw, id).await {
                 Ok(r) => r,
                 Err(e) => e.into_response(),
             }
@@ -186,11 +186,32 @@ async fn create(
         "/api/composite-bookings",
         &raw,
         work,
+        settled,
     )
     .await
 }
 
-async fn book(state: &AppState, tenant: &TenantId, raw: Value) -> ApiResult<Response> {
+/// The response a composite booking ends with once its saga has finished
+/// (what the first request would have answered had it waited).
+fn settled(id: AppointmentId, outcome: SagaOutcome, saga: &SagaRecord) -> Response {
+    match outcome {
+        SagaOutcome::Completed { appointment, .. } => (
+            StatusCode::CREATED,
+            Json(view(id, Some(&appointment), Some(saga))),
+        )
+            .into_response(),
+        SagaOutcome::Compensated { cause }
+        | SagaOutcome::Failed { cause }
+        | SagaOutcome::Deferred { cause, .. } => ApiError::from(cause).into_response(),
+    }
+}
+
+async fn book(
+    state: &AppState,
+    tenant: &TenantId,
+    raw: Value,
+    id: AppointmentId,
+) -> ApiResult<Response> {
     let body: CreateComposite = from_json(raw)?;
     let attendee = attendee_from(body.attendee)?;
     let start = parse_instant(
@@ -208,7 +229,7 @@ async fn book(state: &AppState, tenant: &TenantId, raw: Value) -> ApiResult<Resp
     let (plan, outcome) = state
         .bookings_for(tenant)
         .await?
-        .book_composite(&engine, &request, start)
+        .book_composite_as(&engine, &request, start, id)
         .await?;
     let id = plan.appointment_id;
     match outcome {

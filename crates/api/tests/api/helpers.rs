@@ -15,6 +15,8 @@ pub struct TestApp {
     pub token: String,
     /// Every storage port of the running app.
     pub storage: calbridge_storage::Storage,
+    /// The running app's handler state (tests drive its saga worker).
+    pub state: calbridge_api::state::AppState,
     db_file: std::path::PathBuf,
     server: tokio::task::JoinHandle<()>,
 }
@@ -52,6 +54,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned())
         .expect("demo mode issues a demo token");
     let storage = app.storage().clone();
+    let state = app.state().clone();
     let (listener, router, mock) = app.into_parts();
     let server = tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();
@@ -62,6 +65,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         mock: mock.expect("demo mode runs the mock"),
         token,
         storage,
+        state,
         db_file,
         server,
     }

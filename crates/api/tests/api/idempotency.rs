@@ -1,8 +1,13 @@
 //! `Idempotency-Key` with Stripe's semantics on the booking POSTs.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use calbridge_api::saga_worker::{SagaWorker, engine_for};
+use calbridge_api::tenancy::StaticCalendarDirectory;
+use calbridge_calcom::{CalcomClient, CalcomConfig};
 use calbridge_testkit::Route;
+use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, next_weekday, spawn_app};
@@ -144,4 +149,118 @@ async fn keys_are_per_tenant_and_cover_composite_bookings() {
         body["error"]["code"], "invalid_request",
         "the request ran: {body}"
     );
+}
+
+/// Arms faults under which a create is applied but its answer is lost and
+/// the lookup by correlation id fails too: the outcome is unknown and the
+/// saga deferred.
+fn defer_the_next_create(app: &TestApp) {
+    app.mock
+        .faults()
+        .drop_response_after_apply(Route::CreateBooking, 1)
+        .fail_next(Route::ListBookings, 10_000, 503);
+}
+
+/// Runs a saga worker (of another instance: this one's circuit breaker is
+/// open after the faults) and retries the request until it is no longer
+/// refused as in progress.
+async fn retry_after_recovery(
+    app: &TestApp,
+    path: &str,
+    key: &str,
+    body: &Value,
+) -> (u16, Option<String>, Value) {
+    let calendar = CalcomClient::new(
+        CalcomConfig::new(secrecy::SecretString::from(app.mock.api_key().to_owned()))
+            .with_base_url(app.mock.base_url()),
+    )
+    .unwrap();
+    let worker = SagaWorker::new(
+        engine_for(&app.state),
+        Arc::new(StaticCalendarDirectory::new(
+            app.state.default_tenant.clone(),
+            Arc::new(calendar),
+        )),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        worker
+            .run_once(Utc::now() + TimeDelta::hours(1))
+            .await
+            .unwrap();
+        let got = post_with_key(app, path, key, body).await;
+        if got.0 != 409 || Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_deferred_booking_keeps_its_key_until_the_saga_finishes_then_replays_it() {
+    let app = spawn_app().await;
+    let event = app.thirty_minute_event().await;
+    let slots = app.slots_on(event, next_weekday()).await;
+    let body = TestApp::booking_body(event, &slots[7], "deferred@example.com");
+    defer_the_next_create(&app);
+    let (s1, _, e1) = post_with_key(&app, "/api/bookings", "deferred-key", &body).await;
+    assert_eq!(s1, 503, "{e1}");
+
+    // Its own booking is still being made: the retry waits, never books anew.
+    let (s2, _, e2) = post_with_key(&app, "/api/bookings", "deferred-key", &body).await;
+    assert_eq!(s2, 409, "{e2}");
+    assert_eq!(e2["error"]["code"], "idempotency_key_in_use");
+
+    // Cal.com recovers; a worker finishes the saga; the retry gets the booking.
+    app.mock.faults().clear();
+    let (s3, r3, b3) = retry_after_recovery(&app, "/api/bookings", "deferred-key", &body).await;
+    assert_eq!((s3, r3.as_deref()), (201, Some("true")), "{b3}");
+    let upstream: Vec<_> = app
+        .mock
+        .bookings()
+        .into_iter()
+        .filter(|b| b.attendee_email == "deferred@example.com")
+        .collect();
+    assert_eq!(upstream.len(), 1, "exactly one booking upstream");
+    assert_eq!(b3["uid"], upstream[0].uid.as_str());
+
+    // From now on the stored response is replayed as is.
+    let (s4, r4, b4) = post_with_key(&app, "/api/bookings", "deferred-key", &body).await;
+    assert_eq!((s4, r4.as_deref()), (201, Some("true")));
+    assert_eq!(b4, b3);
+}
+
+#[tokio::test]
+async fn a_deferred_composite_booking_keeps_its_key_until_the_saga_finishes() {
+    let app = spawn_app().await;
+    let event = app.thirty_minute_event().await;
+    let slots = app.slots_on(event, next_weekday()).await;
+    let body = json!({
+        "start": slots[2],
+        "attendee": {"name": "Ann Example", "email": "later@example.com", "timeZone": "Europe/Berlin"},
+        "segments": [{"eventTypeId": event}, {"eventTypeId": event}]
+    });
+    let path = "/api/composite-bookings";
+    defer_the_next_create(&app);
+    let (s1, _, pending) = post_with_key(&app, path, "combo-key", &body).await;
+    assert_eq!(s1, 202, "{pending}");
+    let (s2, _, e2) = post_with_key(&app, path, "combo-key", &body).await;
+    assert_eq!(s2, 409, "{e2}");
+    assert_eq!(e2["error"]["code"], "idempotency_key_in_use");
+
+    app.mock.faults().clear();
+    let (s3, r3, done) = retry_after_recovery(&app, path, "combo-key", &body).await;
+    assert_eq!((s3, r3.as_deref()), (201, Some("true")), "{done}");
+    assert_eq!(done["id"], pending["id"], "the first request's booking");
+    assert_eq!(done["status"], "confirmed");
+    let upstream = app
+        .mock
+        .bookings()
+        .into_iter()
+        .filter(|b| b.attendee_email == "later@example.com")
+        .count();
+    assert_eq!(upstream, 2, "one booking per segment, none twice");
+    let (s4, r4, again) = post_with_key(&app, path, "combo-key", &body).await;
+    assert_eq!((s4, r4.as_deref()), (201, Some("true")));
+    assert_eq!(again, done);
 }

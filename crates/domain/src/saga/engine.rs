@@ -9,10 +9,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
 use crate::error::{DomainError, Result, Upstream};
-use crate::ids::{BookingUid, TenantId};
+use crate::ids::{AppointmentId, BookingUid, TenantId};
 use crate::models::{
     AppointmentRecord, AppointmentStatus, Booking, BookingFilter, BookingSource, BookingStatus,
-    LeasedSaga, NewSaga, SagaId, SagaLease, SagaStatus, SagaStep, SegmentStatus, StepStatus,
+    LeasedSaga, NewSaga, SagaId, SagaLease, SagaRecord, SagaStatus, SagaStep, SegmentStatus,
+    StepStatus,
 };
 use crate::ports::{AppointmentRepository, BookingRepository, CalendarPort, Clock, SagaLog};
 use crate::saga::failure::Failure;
@@ -158,6 +159,39 @@ impl SagaEngine {
         self.drive(calendar, leased).await
     }
 
+    /// How a finished saga ended, read from its log without driving it
+    /// (an idempotent retry replays it); `None` while it still runs.
+    ///
+    /// # Errors
+    /// Storage errors; `NotFound` when a completed saga's appointment is gone.
+    pub async fn outcome_of(&self, saga: &SagaRecord) -> Result<Option<SagaOutcome>> {
+        let failure = || stored_failure_in(saga.step("failure")).to_error();
+        match saga.status {
+            SagaStatus::Running | SagaStatus::Compensating => Ok(None),
+            SagaStatus::Compensated => Ok(Some(SagaOutcome::Compensated { cause: failure() })),
+            SagaStatus::Failed => Ok(Some(SagaOutcome::Failed { cause: failure() })),
+            SagaStatus::Completed => {
+                let id = AppointmentId(saga.id.0);
+                let appointment =
+                    self.appointments
+                        .get(&saga.tenant, id)
+                        .await?
+                        .ok_or_else(|| DomainError::NotFound {
+                            entity: "appointment",
+                            id: id.to_string(),
+                        })?;
+                let bookings = (0..appointment.segments.len())
+                    .filter_map(|i| saga.step(&format!("create:{i}")))
+                    .filter_map(|s| serde_json::from_value(s.detail.clone()).ok())
+                    .collect();
+                Ok(Some(SagaOutcome::Completed {
+                    appointment,
+                    bookings,
+                }))
+            }
+        }
+    }
+
     /// Drives a leased saga from wherever its log says it is.
     ///
     /// # Errors
@@ -214,6 +248,16 @@ impl SagaEngine {
             }),
         }
     }
+}
+
+/// The failure a saga recorded in its `failure` step (a generic one when
+/// the step is missing or unreadable).
+fn stored_failure_in(step: Option<&SagaStep>) -> Failure {
+    step.and_then(|s| serde_json::from_value(s.detail.clone()).ok())
+        .unwrap_or_else(|| Failure {
+            kind: "upstream".into(),
+            message: "the appointment could not be booked".into(),
+        })
 }
 
 /// Whether a failed create certainly made nothing at Cal.com.
@@ -312,13 +356,7 @@ impl Run<'_> {
     }
 
     fn stored_failure(&self) -> Failure {
-        self.steps
-            .get("failure")
-            .and_then(|s| serde_json::from_value(s.detail.clone()).ok())
-            .unwrap_or_else(|| Failure {
-                kind: "upstream".into(),
-                message: "the appointment could not be booked".into(),
-            })
+        stored_failure_in(self.steps.get("failure"))
     }
 
     /// Hands the saga back with backoff, or gives up after too many attempts.
@@ -1024,5 +1062,85 @@ mod tests {
 
     fn plan_appointment(p: &BookingPlan) -> crate::models::Appointment {
         p.appointment_for(0).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_outcome_of_a_finished_saga_is_read_from_its_log() {
+        let p = plan();
+        let tenant = TenantId::parse("t1").unwrap();
+        let now = Utc::now();
+        let step = |name: &str, detail: Value| {
+            let mut s = SagaStep::new(name, StepStatus::Succeeded, now).unwrap();
+            s.detail = detail;
+            s
+        };
+        let record = |status, steps| SagaRecord {
+            id: SagaId(p.appointment_id.0),
+            tenant: tenant.clone(),
+            kind: COMPOSITE_BOOKING_KIND.into(),
+            status,
+            payload: serde_json::to_value(&p).unwrap(),
+            attempt: 1,
+            next_run_at: now,
+            lease_owner: None,
+            lease_expires_at: None,
+            steps,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut repo = MockAppointmentRepository::new();
+        let confirmed = p.record(now).unwrap();
+        let r = confirmed.clone();
+        repo.expect_get()
+            .withf(move |t, id| t.as_str() == "t1" && id.0 == r.id.0)
+            .returning(move |_, _| Ok(Some(r.clone())));
+        let engine = SagaEngine::new(
+            Arc::new(repo),
+            Arc::new(MockSagaLog::new()),
+            Arc::new(MockBookingRepository::new()),
+            Arc::new(SystemClock),
+            "test",
+        );
+
+        for running in [SagaStatus::Running, SagaStatus::Compensating] {
+            let got = engine.outcome_of(&record(running, vec![])).await.unwrap();
+            assert_eq!(got, None, "{running:?} is not finished");
+        }
+
+        let failure = step(
+            "failure",
+            json!({"kind": "slot_unavailable", "message": "taken"}),
+        );
+        let got = engine
+            .outcome_of(&record(SagaStatus::Compensated, vec![failure]))
+            .await
+            .unwrap();
+        let taken = DomainError::SlotUnavailable {
+            message: "taken".into(),
+        };
+        assert_eq!(got, Some(SagaOutcome::Compensated { cause: taken }));
+
+        let probe = plan_appointment(&p);
+        let made: Vec<Booking> = (0..3)
+            .map(|i| booking(&probe, &format!("u{i}"), BookingStatus::Accepted))
+            .collect();
+        // Steps in another order than the segments: bookings follow the segments.
+        let steps = vec![
+            step("hold", Value::Null),
+            step("create:1", serde_json::to_value(&made[1]).unwrap()),
+            step("create:0", serde_json::to_value(&made[0]).unwrap()),
+            step("create:2", serde_json::to_value(&made[2]).unwrap()),
+        ];
+        let got = engine
+            .outcome_of(&record(SagaStatus::Completed, steps))
+            .await
+            .unwrap();
+        assert_eq!(
+            got,
+            Some(SagaOutcome::Completed {
+                appointment: confirmed,
+                bookings: made,
+            })
+        );
     }
 }

@@ -74,7 +74,25 @@ impl BookingService {
         request: &CompositeRequest,
         start: DateTime<Utc>,
     ) -> Result<(BookingPlan, SagaOutcome)> {
-        let plan = self.plan_composite(request, start).await?;
+        self.book_composite_as(engine, request, start, AppointmentId::new())
+            .await
+    }
+
+    /// As [`BookingService::book_composite`], with the appointment (and
+    /// saga) id chosen by the caller, so an idempotency key can point at
+    /// the saga before it starts.
+    ///
+    /// # Errors
+    /// As [`BookingService::book_composite`]; `Conflict` when `id` was used before.
+    pub async fn book_composite_as(
+        &self,
+        engine: &SagaEngine,
+        request: &CompositeRequest,
+        start: DateTime<Utc>,
+        id: AppointmentId,
+    ) -> Result<(BookingPlan, SagaOutcome)> {
+        let mut plan = self.plan_composite(request, start).await?;
+        plan.appointment_id = id;
         let outcome = self.run_plan(engine, &plan).await?;
         Ok((plan, outcome))
     }
