@@ -114,6 +114,7 @@ async fn run(backend: &'static str, database_url: Option<String>) -> Row {
         tenant: tenant.as_str().to_owned(),
         master_key: Some(MasterKey::generate().unwrap().to_base64()),
         sync_interval_secs: 0,
+        saga_worker: Default::default(),
     };
     let app = Application::build(settings).await.unwrap();
     let token = issue_token(

@@ -95,6 +95,9 @@ pub struct ServeArgs {
     /// missed webhooks); 0 switches the poller off.
     #[arg(long, env = "CALBRIDGE_SYNC_INTERVAL_SECS", default_value_t = crate::settings::DEFAULT_SYNC_INTERVAL_SECS)]
     pub sync_interval_secs: u64,
+    /// The saga recovery worker's timing (`CALBRIDGE_SAGA_*`).
+    #[command(flatten)]
+    pub saga_worker: crate::settings::SagaWorkerConfig,
 }
 
 impl ServeArgs {
@@ -124,6 +127,7 @@ impl ServeArgs {
                 .filter(|k| !k.trim().is_empty())
                 .map(SecretString::from),
             sync_interval_secs: self.sync_interval_secs,
+            saga_worker: self.saga_worker,
         }
     }
 }

@@ -63,6 +63,7 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let tenant = TenantId::parse(settings.tenant.clone())
             .map_err(|e| StartupError::Settings(format!("tenant: {e}")))?;
+        let saga_worker = settings.saga_worker.validate()?;
 
         let (calendar_config, demo_calcom, mode) = match &settings.calcom_api_key {
             None => {
@@ -151,6 +152,7 @@ impl Application {
                 storage,
                 calcom,
                 demo_token,
+                saga_worker,
             },
             demo_calcom,
             sync_interval: std::time::Duration::from_secs(settings.sync_interval_secs),
@@ -309,6 +311,20 @@ mod tests {
             Some(PathBuf::from("./data"))
         );
         assert_eq!(sqlite_directory("postgres://u@h/db"), None);
+    }
+
+    #[tokio::test]
+    async fn bad_saga_settings_stop_the_start_naming_the_variable() {
+        let mut s = Settings::demo("sqlite::memory:", "127.0.0.1:0".parse().unwrap());
+        s.saga_worker.lease_secs = 1;
+        let Err(err) = Application::build(s).await else {
+            panic!("a lease shorter than two polls must be refused");
+        };
+        assert!(matches!(err, StartupError::Settings(_)), "{err}");
+        assert!(
+            err.to_string().contains("CALBRIDGE_SAGA_LEASE_SECS"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use calbridge_domain::ports::{
     BookingRepository, CachePort, CalendarDirectory, CalendarPort, Clock,
 };
-use calbridge_domain::usecases::BookingService;
+use calbridge_domain::usecases::{BookingService, LocalHolds};
 use calbridge_domain::{DomainError, TenantId};
 use serde::Serialize;
 
@@ -45,6 +45,9 @@ pub struct AppState {
     pub calcom: Arc<crate::tenancy::ConnectionDirectory>,
     /// Demo mode only: the demo tenant's token, served at `GET /api/demo/token`.
     pub demo_token: Option<secrecy::SecretString>,
+    /// The saga worker's poll interval, lease and backoff; the engine the
+    /// routes build uses the same lease and backoff as the worker.
+    pub saga_worker: crate::settings::SagaWorkerSettings,
 }
 
 impl AppState {
@@ -60,6 +63,10 @@ impl AppState {
             self.repository.clone(),
             self.cache.clone(),
             self.clock.clone(),
-        ))
+        )
+        .with_local_holds(LocalHolds {
+            appointments: self.storage.appointments.clone(),
+            holds: self.storage.slot_holds.clone(),
+        }))
     }
 }

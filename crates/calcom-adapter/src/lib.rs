@@ -46,7 +46,7 @@ pub use client::CalcomClient;
 pub use client::debug_record::RequestDebug;
 pub use config::CalcomConfig;
 pub use dto::{
-    BookingDto, BookingStatusDto, CancelBookingRequest, CreateBookingAttendee,
+    BookingDto, BookingRouting, BookingStatusDto, CancelBookingRequest, CreateBookingAttendee,
     CreateBookingRequest, EventTypeDto, ListBookingsQuery, MeDto, Page, Pagination,
     RescheduleBookingRequest, SlotDto, SlotsByDate, SlotsQuery,
 };

@@ -20,6 +20,6 @@ pub use models::{
     Appointment, AppointmentRecord, AppointmentStatus, Attendee, Booking, BookingFilter,
     BookingSource, BookingStatus, Connection, Email, EventType, HoldStatus, Host, IdempotencyKey,
     LeasedSaga, NewSaga, NewSlotHold, NewWebhookEvent, SagaId, SagaLease, SagaRecord, SagaStatus,
-    SagaStep, SegmentPlan, SegmentRecord, SegmentStatus, Slot, SlotHold, SlotHoldId, SlotQuery,
-    StepStatus, StoredResponse, WebhookEvent, WebhookEventId,
+    SagaStep, Scheduling, SegmentPlan, SegmentRecord, SegmentStatus, Slot, SlotHold, SlotHoldId,
+    SlotQuery, StepStatus, StoredResponse, WebhookEvent, WebhookEventId,
 };

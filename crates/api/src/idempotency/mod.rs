@@ -6,9 +6,13 @@
 //! [`IdempotencyKey::TTL`]. Server errors are not stored, so the caller
 //! may retry them with the same key, unless the booking saga goes on in
 //! the background: then the key stays in progress until the saga has
-//! finished, and a retry gets its final response.
+//! finished, and a retry gets its final response. A claim whose request
+//! died before its saga started (crash, killed handler) is taken over by a
+//! retry once it is older than [`STALE_CLAIM_AFTER`], instead of blocking
+//! the key until it expires.
 
 use std::future::Future;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -19,6 +23,7 @@ use calbridge_domain::saga::SagaOutcome;
 use calbridge_domain::{
     AppointmentId, DomainError, IdempotencyKey, SagaId, StoredResponse, TenantId,
 };
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -32,6 +37,11 @@ pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 /// Largest response stored for replay (booking responses are small).
 const MAX_STORED_BODY: usize = 256 * 1024;
+/// How old an in-progress claim without a saga must be before a retry may
+/// take it over: longer than any request can spend before its saga starts
+/// (planning reads event types from Cal.com with a 30 s deadline), so a
+/// slow first request is never mistaken for a dead one.
+pub const STALE_CLAIM_AFTER: Duration = Duration::from_secs(2 * 60);
 
 /// The key in `headers`, if the caller sent one.
 ///
@@ -114,20 +124,36 @@ where
         hash: &hash,
         settle,
     };
-    match begun {
-        Err(e) => ApiError::from(e).into_response(),
-        Ok(IdempotencyBegin::Replay(stored)) => replay(stored),
-        Ok(IdempotencyBegin::InProgress { resource_id }) => claim.in_progress(resource_id).await,
-        Ok(IdempotencyBegin::Mismatch) => refusal(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
-            "this Idempotency-Key was used with a different request",
-        ),
-        Ok(IdempotencyBegin::Started) => {
-            let response = run_detached(handler(id)).await;
-            claim.finish(id, response).await
+    let id = match begun {
+        Err(e) => return ApiError::from(e).into_response(),
+        Ok(IdempotencyBegin::Replay(stored)) => return replay(stored),
+        Ok(IdempotencyBegin::InProgress {
+            resource_id,
+            claimed_at,
+        }) => match claim.in_progress(resource_id, claimed_at).await {
+            Repeat::Answer(response) => return response,
+            Repeat::Reclaimed(id) => id,
+        },
+        Ok(IdempotencyBegin::Mismatch) => {
+            return refusal(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with a different request",
+            );
         }
-    }
+        Ok(IdempotencyBegin::Started) => id,
+    };
+    let response = run_detached(handler(id)).await;
+    claim.finish(id, response).await
+}
+
+/// What a repeat that found the key in progress does.
+enum Repeat {
+    /// Answer with this (409, or the finished saga's response).
+    Answer(Response),
+    /// The first request died before its saga started; this repeat took the
+    /// key over and books under this new appointment id.
+    Reclaimed(AppointmentId),
 }
 
 /// A claimed key and what is needed to settle it.
@@ -151,21 +177,16 @@ enum SagaState {
 
 impl Claim<'_> {
     /// A repeat found the key in progress: 409 while the first request's
-    /// saga runs, its final response once it has finished.
-    async fn in_progress(&self, resource_id: Option<String>) -> Response {
-        let in_use = || {
-            refusal(
-                StatusCode::CONFLICT,
-                "idempotency_key_in_use",
-                "a request with this Idempotency-Key is still being processed; retry later",
-            )
-        };
+    /// saga runs, its final response once it has finished. A claim without
+    /// a saga that is older than [`STALE_CLAIM_AFTER`] belongs to a request
+    /// that died before its saga started: the repeat takes it over.
+    async fn in_progress(&self, resource_id: Option<String>, claimed_at: DateTime<Utc>) -> Repeat {
         let Some(id) = resource_id
             .as_deref()
             .and_then(|r| uuid::Uuid::parse_str(r).ok())
             .map(AppointmentId)
         else {
-            return in_use();
+            return Repeat::Answer(in_use());
         };
         match self.saga_state(id).await {
             Ok(SagaState::Finished(response)) => {
@@ -173,12 +194,52 @@ impl Claim<'_> {
                 response
                     .headers_mut()
                     .insert(REPLAYED, HeaderValue::from_static("true"));
-                response
+                Repeat::Answer(response)
             }
-            // Absent: the first request is still before its saga (or died
-            // there; the key then expires by itself).
-            Ok(SagaState::Absent | SagaState::Running) => in_use(),
-            Err(e) => ApiError::from(e).into_response(),
+            // The swap compares the stored text, not the parsed id.
+            Ok(SagaState::Absent) => {
+                self.reclaim_if_stale(resource_id.as_deref(), claimed_at)
+                    .await
+            }
+            Ok(SagaState::Running) => Repeat::Answer(in_use()),
+            Err(e) => Repeat::Answer(ApiError::from(e).into_response()),
+        }
+    }
+
+    /// The first request's saga does not exist: while the claim is young
+    /// the first request may still be planning (409); once it is stale the
+    /// request died, and this repeat takes the key over with a fresh
+    /// appointment id (the compare-and-swap on the stale id lets only one
+    /// of several concurrent retries win; the others get 409).
+    async fn reclaim_if_stale(&self, stale: Option<&str>, claimed_at: DateTime<Utc>) -> Repeat {
+        let now = self.state.clock.now();
+        let stale_after =
+            chrono::TimeDelta::from_std(STALE_CLAIM_AFTER).unwrap_or(chrono::TimeDelta::MAX);
+        if now.signed_duration_since(claimed_at) < stale_after {
+            return Repeat::Answer(in_use());
+        }
+        let fresh = AppointmentId::new();
+        let reclaimed = self
+            .state
+            .storage
+            .idempotency
+            .reclaim(
+                self.tenant,
+                self.key,
+                self.hash,
+                stale,
+                Some(fresh.to_string()),
+                now,
+                IdempotencyKey::TTL,
+            )
+            .await;
+        match reclaimed {
+            Ok(true) => {
+                tracing::warn!(stale = stale.unwrap_or_default(), %fresh, %claimed_at, "idempotency key of a request that died before its saga started taken over by a retry");
+                Repeat::Reclaimed(fresh)
+            }
+            Ok(false) => Repeat::Answer(in_use()),
+            Err(e) => Repeat::Answer(ApiError::from(e).into_response()),
         }
     }
 
@@ -302,6 +363,15 @@ where
             )
         }
     }
+}
+
+/// 409: another request holds the key.
+fn in_use() -> Response {
+    refusal(
+        StatusCode::CONFLICT,
+        "idempotency_key_in_use",
+        "a request with this Idempotency-Key is still being processed; retry later",
+    )
 }
 
 fn replay(stored: StoredResponse) -> Response {

@@ -49,6 +49,9 @@ struct CreateBooking {
     start: String,
     attendee: AttendeeIn,
     length_in_minutes: Option<u32>,
+    /// Team event types: the staff member (Cal.com user id) who hosts it.
+    #[serde(alias = "hostId")]
+    staff_id: Option<u64>,
     #[serde(default)]
     metadata: BTreeMap<String, String>,
 }
@@ -130,6 +133,7 @@ async fn book_one(
         appointment = appointment.with_length(len)?;
     }
     appointment.id = id;
+    appointment.team_member_ids = body.staff_id.into_iter().collect();
     let engine = saga_worker::engine_for(state);
     Ok(state
         .bookings_for(tenant)

@@ -1,7 +1,9 @@
 //! The saga recovery worker started by `calbridge serve`: at start and
 //! then periodically it claims unfinished booking sagas (with leases, so
 //! several instances never drive the same saga) and drives each to
-//! completion or full compensation on its tenant's calendar.
+//! completion or full compensation on its tenant's calendar. Its poll
+//! interval, the lease and the backoff come from the settings
+//! ([`crate::settings::SagaWorkerConfig`]), carried in the state.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -13,8 +15,6 @@ use tokio::task::JoinHandle;
 
 use crate::state::AppState;
 
-/// How often the worker looks for due sagas.
-pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// Sagas claimed per round.
 pub const BATCH: u32 = 16;
 
@@ -28,7 +28,9 @@ pub fn instance_owner() -> &'static str {
     })
 }
 
-/// The booking saga engine of this instance, over the state's stores.
+/// The booking saga engine of this instance, over the state's stores,
+/// with the configured lease and backoff (the routes and the worker must
+/// agree on them, or a request's lease could lapse under the worker).
 pub fn engine_for(state: &AppState) -> SagaEngine {
     SagaEngine::new(
         state.storage.appointments.clone(),
@@ -37,6 +39,8 @@ pub fn engine_for(state: &AppState) -> SagaEngine {
         state.clock.clone(),
         instance_owner(),
     )
+    .with_lease(state.saga_worker.lease)
+    .with_retry(state.saga_worker.retry)
 }
 
 /// The booking saga engine of this instance over `storage` (for tools and
@@ -79,7 +83,7 @@ pub struct SagaWorker {
 
 impl SagaWorker {
     /// A worker driving sagas with `engine`, resolving each tenant's
-    /// calendar through `directory`.
+    /// calendar through `directory`, with the default backoff.
     pub fn new(engine: SagaEngine, directory: Arc<dyn CalendarDirectory>) -> Self {
         Self {
             engine,
@@ -88,9 +92,17 @@ impl SagaWorker {
         }
     }
 
-    /// The worker of a running service.
+    /// Replaces the backoff used when a saga's tenant has no calendar
+    /// (the engine has its own for failed steps).
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The worker of a running service, with its configured backoff.
     pub fn for_state(state: &AppState) -> Self {
-        Self::new(engine_for(state), state.directory.clone())
+        Self::new(engine_for(state), state.directory.clone()).with_retry(state.saga_worker.retry)
     }
 
     /// One round: claim up to [`BATCH`] due sagas and drive each.
@@ -181,7 +193,8 @@ impl SagaWorker {
     }
 }
 
-/// Starts the recovery worker of a running service.
+/// Starts the recovery worker of a running service, polling at the
+/// configured interval.
 pub fn spawn_for(state: &AppState) -> JoinHandle<()> {
-    SagaWorker::for_state(state).spawn(POLL_INTERVAL, state.clock.clone())
+    SagaWorker::for_state(state).spawn(state.saga_worker.poll, state.clock.clone())
 }

@@ -81,6 +81,7 @@ async fn state_with(db_up: bool, calendar_up: bool) -> AppState {
         cache,
         mode: Mode::Live,
         storage,
+        saga_worker: Default::default(),
     }
 }
 

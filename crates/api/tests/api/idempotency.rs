@@ -3,14 +3,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use calbridge_api::idempotency::{STALE_CLAIM_AFTER, fingerprint};
 use calbridge_api::saga_worker::{SagaWorker, engine_for};
 use calbridge_api::tenancy::StaticCalendarDirectory;
 use calbridge_calcom::{CalcomClient, CalcomConfig};
+use calbridge_domain::ports::IdempotencyBegin;
+use calbridge_domain::{AppointmentId, IdempotencyKey, SagaId};
 use calbridge_testkit::Route;
 use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, next_weekday, spawn_app};
+use crate::helpers::{TestApp, demo_tenant, next_weekday, spawn_app};
 
 async fn post_with_key(
     app: &TestApp,
@@ -263,4 +266,82 @@ async fn a_deferred_composite_booking_keeps_its_key_until_the_saga_finishes() {
     let (s4, r4, again) = post_with_key(&app, path, "combo-key", &body).await;
     assert_eq!((s4, r4.as_deref()), (201, Some("true")));
     assert_eq!(again, done);
+}
+
+/// Claims `key` for `body` as a first request would, `age` ago, naming a
+/// saga that never started: what a crash between claim and saga leaves.
+async fn claim_as_a_dead_request(
+    app: &TestApp,
+    key: &str,
+    body: &Value,
+    age: TimeDelta,
+) -> AppointmentId {
+    let dead = AppointmentId::new();
+    let begun = app
+        .state
+        .storage
+        .idempotency
+        .begin(
+            &demo_tenant(),
+            &IdempotencyKey::parse(key).unwrap(),
+            &fingerprint("POST", "/api/bookings", body),
+            Some(dead.to_string()),
+            Utc::now() - age,
+            IdempotencyKey::TTL,
+        )
+        .await
+        .unwrap();
+    assert_eq!(begun, IdempotencyBegin::Started);
+    dead
+}
+
+fn upstream_bookings_of(app: &TestApp, email: &str) -> usize {
+    app.mock
+        .bookings()
+        .into_iter()
+        .filter(|b| b.attendee_email == email)
+        .count()
+}
+
+#[tokio::test]
+async fn a_stale_claim_whose_saga_never_started_is_taken_over_by_a_retry() {
+    let app = spawn_app().await;
+    let event = app.thirty_minute_event().await;
+    let slots = app.slots_on(event, next_weekday()).await;
+    let body = TestApp::booking_body(event, &slots[4], "crashed@example.com");
+    let stale = TimeDelta::from_std(STALE_CLAIM_AFTER).unwrap() + TimeDelta::seconds(30);
+    let dead = claim_as_a_dead_request(&app, "crashed-key", &body, stale).await;
+
+    let (s1, r1, b1) = post_with_key(&app, "/api/bookings", "crashed-key", &body).await;
+    assert_eq!((s1, r1), (201, None), "the retry books itself: {b1}");
+    assert_eq!(upstream_bookings_of(&app, "crashed@example.com"), 1);
+    let dead_saga = app
+        .state
+        .storage
+        .saga_log
+        .get(&demo_tenant(), SagaId(dead.0))
+        .await
+        .unwrap();
+    assert!(dead_saga.is_none(), "the retry books under a new id");
+
+    let (s2, r2, b2) = post_with_key(&app, "/api/bookings", "crashed-key", &body).await;
+    assert_eq!((s2, r2.as_deref()), (201, Some("true")));
+    assert_eq!(b2, b1, "further repeats replay the retry's booking");
+    assert_eq!(upstream_bookings_of(&app, "crashed@example.com"), 1);
+}
+
+#[tokio::test]
+async fn a_young_claim_whose_saga_has_not_started_is_still_in_use() {
+    let app = spawn_app().await;
+    let event = app.thirty_minute_event().await;
+    let slots = app.slots_on(event, next_weekday()).await;
+    let body = TestApp::booking_body(event, &slots[6], "planning@example.com");
+    // Still within the grace period: the first request may be planning.
+    let young = TimeDelta::from_std(STALE_CLAIM_AFTER).unwrap() - TimeDelta::seconds(30);
+    claim_as_a_dead_request(&app, "young-key", &body, young).await;
+
+    let (s1, _, e1) = post_with_key(&app, "/api/bookings", "young-key", &body).await;
+    assert_eq!(s1, 409, "{e1}");
+    assert_eq!(e1["error"]["code"], "idempotency_key_in_use");
+    assert_eq!(upstream_bookings_of(&app, "planning@example.com"), 0);
 }

@@ -10,14 +10,15 @@ use std::str::FromStr;
 use calbridge_domain::ports::CalendarAccount;
 use calbridge_domain::{
     Appointment, Attendee, Booking, BookingFilter, BookingStatus, BookingUid, Email, EventType,
-    EventTypeId, Host, Slot,
+    EventTypeId, Host, Scheduling, Slot,
 };
 use chrono_tz::Tz;
 use serde_json::Value;
 
 use crate::dto::{
-    BookingAttendeeDto, BookingDto, BookingListStatus, BookingStatusDto, CreateBookingAttendee,
-    CreateBookingRequest, EventTypeDto, ListBookingsQuery, MeDto, SlotsByDate, SortOrder,
+    BookingAttendeeDto, BookingDto, BookingListStatus, BookingRouting, BookingStatusDto,
+    CreateBookingAttendee, CreateBookingRequest, EventTypeDto, ListBookingsQuery, MeDto,
+    SchedulingType, SlotsByDate, SortOrder,
 };
 use crate::error::CalcomError;
 
@@ -44,7 +45,27 @@ pub(crate) fn event_type_from_dto(dto: EventTypeDto) -> EventType {
         length_options: dto.length_in_minutes_options,
         description: dto.description.filter(|d| !d.is_empty()),
         hidden: dto.hidden,
+        scheduling: match dto.scheduling_type {
+            None => Scheduling::Personal,
+            Some(SchedulingType::Collective) => Scheduling::Collective,
+            Some(SchedulingType::RoundRobin) => Scheduling::RoundRobin,
+            Some(SchedulingType::Managed) => Scheduling::Managed,
+            // A kind we do not know: treat it like collective, the
+            // cautious reading (no host is picked for the booking).
+            Some(SchedulingType::Unknown(_)) => Scheduling::Collective,
+        },
+        host_ids: match (dto.team_id, dto.owner_id) {
+            (Some(_), _) => dto.hosts.iter().filter_map(host_user_id).collect(),
+            (None, Some(owner)) => vec![owner],
+            (None, None) => Vec::new(),
+        },
+        team_id: dto.team_id,
     }
+}
+
+/// The user id of one entry of a team event type's `hosts` (`userId`).
+fn host_user_id(host: &Value) -> Option<u64> {
+    host.get("userId").and_then(Value::as_u64)
 }
 
 /// Flattens Cal.com's date-grouped slots into UTC slots sorted by start.
@@ -93,6 +114,9 @@ pub(crate) fn create_request(a: &Appointment) -> CreateBookingRequest {
         length_in_minutes: a.length_minutes,
         guests: Vec::new(),
         booking_fields_responses: BTreeMap::new(),
+        routing: (!a.team_member_ids.is_empty()).then(|| BookingRouting {
+            team_member_ids: a.team_member_ids.clone(),
+        }),
     }
 }
 

@@ -16,7 +16,8 @@ use calbridge_domain::{
 use chrono::{DateTime, Utc};
 
 use crate::client::CalcomClient;
-use crate::dto::{CancelBookingRequest, RescheduleBookingRequest, SlotsQuery};
+use crate::dto::{CancelBookingRequest, RescheduleBookingRequest, SlotsQuery, TeamEventTypesQuery};
+use crate::error::CalcomError;
 
 /// Reason sent when the caller gives none: Cal.com refuses (or fails on) a
 /// host's cancel without one (NOTES §4.5).
@@ -28,12 +29,44 @@ impl CalendarPort for CalcomClient {
         Ok(mapping::account_from_dto(self.me().await?))
     }
 
+    /// The key owner's event types, then those of every team they belong
+    /// to (staff bookings and round robin live there). A key that may not
+    /// list teams still gets its personal types.
     async fn event_types(&self) -> Result<Vec<EventType>, DomainError> {
-        let types = CalcomClient::event_types(self).await?;
-        Ok(types
+        let mut types: Vec<EventType> = CalcomClient::event_types(self)
+            .await?
             .into_iter()
             .map(mapping::event_type_from_dto)
-            .collect())
+            .collect();
+        let teams = match self.list_teams().await {
+            Ok(teams) => teams,
+            // No access to teams, or no such route (an older or
+            // self-hosted Cal.com): the personal types still stand.
+            Err(
+                e @ (CalcomError::Forbidden { .. }
+                | CalcomError::NotFound { .. }
+                | CalcomError::Upstream {
+                    status: 404 | 410, ..
+                }),
+            ) => {
+                tracing::debug!(error = %e, "teams not listed; personal event types only");
+                Vec::new()
+            }
+            Err(e) => return Err(e.into()),
+        };
+        for team in teams.iter().filter(|t| !t.is_organization) {
+            let team_types = self
+                .list_team_event_types(team.id, &TeamEventTypesQuery::default())
+                .await?;
+            for mut dto in team_types {
+                dto.team_id.get_or_insert(team.id);
+                let et = mapping::event_type_from_dto(dto);
+                if types.iter().all(|t| t.id != et.id) {
+                    types.push(et);
+                }
+            }
+        }
+        Ok(types)
     }
 
     async fn free_slots(&self, query: &SlotQuery) -> Result<Vec<Slot>, DomainError> {

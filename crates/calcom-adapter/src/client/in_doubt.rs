@@ -414,6 +414,7 @@ mod tests {
             length_in_minutes: None,
             guests: Vec::new(),
             booking_fields_responses: Default::default(),
+            routing: None,
         }
     }
 

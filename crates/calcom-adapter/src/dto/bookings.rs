@@ -34,6 +34,18 @@ pub struct CreateBookingRequest {
     /// Answers to the event type's custom booking fields, by field slug.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub booking_fields_responses: BTreeMap<String, serde_json::Value>,
+    /// Round-robin team event types: who may be assigned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing: Option<BookingRouting>,
+}
+
+/// Cal.com's `routing` input: restricts a round-robin booking to these team
+/// members (Cal.com picks among them, so one member means "this one").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingRouting {
+    /// Cal.com user ids of the eligible hosts.
+    pub team_member_ids: Vec<u64>,
 }
 
 /// The attendee of a new booking.
@@ -562,6 +574,7 @@ mod tests {
             length_in_minutes: None,
             guests: vec![],
             booking_fields_responses: BTreeMap::new(),
+            routing: None,
         };
         assert_eq!(
             serde_json::to_value(&req).unwrap(),

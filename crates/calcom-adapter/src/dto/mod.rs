@@ -17,9 +17,9 @@ mod wire_format;
 
 pub use bookings::{
     AbsentAttendee, BookingAttendeeDto, BookingDto, BookingHostDto, BookingListStatus,
-    BookingStatusDto, CancelBookingRequest, CreateBookingAttendee, CreateBookingRequest,
-    DeclineBookingRequest, EventTypeRefDto, ListBookingsQuery, MarkAbsentRequest,
-    RescheduleBookingRequest, SortOrder,
+    BookingRouting, BookingStatusDto, CancelBookingRequest, CreateBookingAttendee,
+    CreateBookingRequest, DeclineBookingRequest, EventTypeRefDto, ListBookingsQuery,
+    MarkAbsentRequest, RescheduleBookingRequest, SortOrder,
 };
 pub use envelope::{ErrorBody, ErrorEnvelope, NestErrorBody, Page, Pagination, SuccessEnvelope};
 pub use event_types::{EventTypeDto, EventTypesQuery, SchedulingType, TeamEventTypesQuery};

@@ -330,6 +330,9 @@ pub(crate) struct V1CreateBooking {
     metadata: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     length_in_minutes: Option<u32>,
+    /// v1's spelling of v2's `routing.teamMemberIds`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    routed_team_member_ids: Option<Vec<u64>>,
 }
 
 impl From<&CreateBookingRequest> for V1CreateBooking {
@@ -351,6 +354,7 @@ impl From<&CreateBookingRequest> for V1CreateBooking {
                 .unwrap_or_else(|| "en".to_owned()),
             metadata: r.metadata.clone(),
             length_in_minutes: r.length_in_minutes,
+            routed_team_member_ids: r.routing.as_ref().map(|x| x.team_member_ids.clone()),
         }
     }
 }
@@ -441,6 +445,7 @@ mod tests {
             length_in_minutes: None,
             guests: vec![],
             booking_fields_responses: BTreeMap::new(),
+            routing: None,
         };
         assert_eq!(
             serde_json::to_value(V1CreateBooking::from(&req)).unwrap(),

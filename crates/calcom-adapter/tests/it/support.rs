@@ -179,6 +179,7 @@ pub fn create_request(correlation: Option<&str>) -> CreateBookingRequest {
         length_in_minutes: None,
         guests: vec![],
         booking_fields_responses: BTreeMap::new(),
+        routing: None,
     }
 }
 

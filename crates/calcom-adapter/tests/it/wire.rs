@@ -48,6 +48,59 @@ async fn me_sends_no_version_header() {
 }
 
 #[tokio::test]
+async fn the_port_lists_team_event_types_with_hosts_and_routes_round_robin_bookings() {
+    let (server, client) = setup().await;
+    call("GET", "/v2/event-types", Some("2024-06-14"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(success(json!([{
+            "id": 7, "lengthInMinutes": 30, "title": "Consult", "slug": "consult", "ownerId": 1
+        }]))))
+        .mount(&server)
+        .await;
+    call("GET", "/v2/teams", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(success(json!([
+            {"id": 4, "name": "Salon", "slug": "salon", "isOrganization": false}
+        ]))))
+        .mount(&server)
+        .await;
+    call("GET", "/v2/teams/4/event-types", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(success(json!([{
+            "id": 70, "lengthInMinutes": 45, "title": "Cut", "slug": "cut", "teamId": 4,
+            "schedulingType": "roundRobin",
+            "hosts": [{"userId": 11, "name": "A"}, {"userId": 12, "name": "B"}]
+        }]))))
+        .mount(&server)
+        .await;
+
+    let types = CalendarPort::event_types(&client).await.unwrap();
+    assert_eq!(types.len(), 2, "{types:?}");
+    assert_eq!(types[0].host_ids, vec![1]);
+    assert_eq!(types[0].scheduling, calbridge_domain::Scheduling::Personal);
+    assert_eq!(types[1].id, EventTypeId(70));
+    assert_eq!(
+        types[1].scheduling,
+        calbridge_domain::Scheduling::RoundRobin
+    );
+    assert_eq!(types[1].host_ids, vec![11, 12]);
+    assert_eq!(types[1].team_id, Some(4));
+
+    let mut appt = appointment();
+    appt.team_member_ids = vec![12];
+    call("POST", "/v2/bookings", Some("2024-08-13"))
+        .and(wiremock::matchers::body_partial_json(
+            json!({"routing": {"teamMemberIds": [12]}}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(success(booking_json("bk_rr", "accepted", appt.start))),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let booked = CalendarPort::create_booking(&client, &appt).await.unwrap();
+    assert_eq!(booked.uid.as_str(), "bk_rr");
+}
+
+#[tokio::test]
 async fn event_types_use_2024_06_14() {
     let (server, client) = setup().await;
     call("GET", "/v2/event-types", Some("2024-06-14"))
@@ -169,6 +222,7 @@ async fn create_booking_answered_with_a_recurring_list_is_a_decode_error() {
         length_in_minutes: None,
         guests: vec![],
         booking_fields_responses: BTreeMap::new(),
+        routing: None,
     };
     let err = client.create_booking(&req).await.unwrap_err();
     assert!(matches!(err, CalcomError::Decode { .. }), "{err:?}");
@@ -520,6 +574,7 @@ async fn other_400_is_validation_with_details() {
             length_in_minutes: None,
             guests: vec![],
             booking_fields_responses: BTreeMap::new(),
+            routing: None,
         })
         .await
         .unwrap_err();

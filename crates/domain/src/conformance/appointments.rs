@@ -17,7 +17,7 @@ use crate::error::DomainError;
 use crate::ids::{AppointmentId, BookingUid, EventTypeId, TenantId};
 use crate::models::{
     AppointmentRecord, AppointmentStatus, Attendee, Email, HoldStatus, NewSlotHold, SegmentPlan,
-    SegmentStatus,
+    SegmentRecord, SegmentStatus, SlotHoldId,
 };
 use crate::ports::{AppointmentRepository, SlotHoldRepository};
 
@@ -35,6 +35,13 @@ pub async fn run_all(repo: &dyn AppointmentRepository, holds: &dyn SlotHoldRepos
     unknown_appointments_are_not_found(repo).await;
     duplicate_ids_conflict(repo).await;
     segment_holds_change_only_through_the_appointment(repo, holds).await;
+    moving_a_segment_moves_its_hold(repo, holds).await;
+    a_move_into_held_time_changes_nothing(repo, holds).await;
+    a_move_takes_over_the_replaced_hold_at_once(repo, holds).await;
+    only_active_segments_move(repo, holds).await;
+    reassigning_a_segment_passes_its_hold_to_the_new_host(repo, holds).await;
+    a_reassignment_onto_held_time_changes_nothing(repo, holds).await;
+    only_active_segments_change_host(repo, holds).await;
 }
 
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -551,5 +558,644 @@ pub async fn segment_holds_change_only_through_the_appointment(
     assert!(
         matches!(error, DomainError::Conflict { .. }),
         "confirm: {error:?}"
+    );
+}
+
+/// Books and confirms every segment of a fresh appointment of hosts A and B.
+async fn confirmed(
+    repo: &dyn AppointmentRepository,
+    tenant: &TenantId,
+    a: u64,
+    b: u64,
+) -> AppointmentRecord {
+    let record = appointment(a, b);
+    create(repo, tenant, &record).await;
+    for position in 0..3u32 {
+        ok(
+            SUITE,
+            repo.update_segment(
+                tenant,
+                record.id,
+                position,
+                SegmentStatus::Booked,
+                Some(uid(&format!("cal-{}-{position}", record.id))),
+                now(),
+            )
+            .await,
+            "booking a segment",
+        );
+    }
+    ok(
+        SUITE,
+        repo.set_status(tenant, record.id, AppointmentStatus::Confirmed, now())
+            .await,
+        "confirming",
+    )
+}
+
+/// A reschedule: the segment takes its new time and booking uid, keeps its
+/// status, bumps the version; its hold moves along (still one hold, still
+/// confirmed, naming the new uid) and the old time is free. A short move
+/// overlapping the segment's own old time is fine.
+pub async fn moving_a_segment_moves_its_hold(
+    repo: &dyn AppointmentRepository,
+    holds: &dyn SlotHoldRepository,
+) {
+    let tenant = fresh_tenant();
+    let (a, b) = (fresh_host(), fresh_host());
+    let record = confirmed(repo, &tenant, a, b).await;
+    let when = now() + TimeDelta::minutes(2);
+    let moved = ok(
+        SUITE,
+        repo.move_segment(
+            &tenant,
+            record.id,
+            1,
+            at(300),
+            at(330),
+            uid("cal-moved-1"),
+            None,
+            when,
+        )
+        .await,
+        "move_segment",
+    );
+    let seg = some(SUITE, moved.segment(1), "segment 1");
+    assert_eq!(
+        (seg.start, seg.end, seg.booking_uid.clone(), seg.status),
+        (
+            at(300),
+            at(330),
+            Some(uid("cal-moved-1")),
+            SegmentStatus::Confirmed
+        ),
+        "a moved segment has its new time and uid, and keeps its status"
+    );
+    assert_eq!(
+        (moved.version, moved.updated_at, moved.status),
+        (record.version + 1, when, AppointmentStatus::Confirmed),
+        "a move bumps version and updated_at, keeping the appointment status"
+    );
+    assert_eq!(
+        moved.segment(0),
+        record.segment(0),
+        "other segments stay where they are"
+    );
+    assert_eq!(
+        get(repo, &tenant, record.id).await.as_ref(),
+        Some(&moved),
+        "get must return the moved appointment"
+    );
+    assert_eq!(
+        ok(
+            SUITE,
+            repo.find_by_booking_uid(&tenant, &uid("cal-moved-1")).await,
+            "find_by_booking_uid"
+        )
+        .map(|r| r.id),
+        Some(record.id),
+        "the new uid finds the appointment"
+    );
+    assert!(
+        is_free(holds, &tenant, b, 40, 70).await,
+        "the old time must be free after a move"
+    );
+    let listed = ok(
+        SUITE,
+        holds
+            .active_for_host(&tenant, b, at(0), at(400), now())
+            .await,
+        "active_for_host",
+    );
+    let [hold] = listed.as_slice() else {
+        panic!(
+            "{SUITE} conformance: host B must have exactly one hold after a move, got {listed:?}"
+        );
+    };
+    assert_eq!(
+        (
+            hold.start,
+            hold.end,
+            hold.status,
+            hold.booking_uid.clone(),
+            hold.segment_position
+        ),
+        (
+            at(300),
+            at(330),
+            HoldStatus::Confirmed,
+            Some(uid("cal-moved-1")),
+            Some(1)
+        ),
+        "the segment's hold follows it"
+    );
+    // A short move that overlaps the segment's own time.
+    let nudged = ok(
+        SUITE,
+        repo.move_segment(
+            &tenant,
+            record.id,
+            1,
+            at(315),
+            at(345),
+            uid("cal-moved-2"),
+            None,
+            when,
+        )
+        .await,
+        "a move overlapping the segment's own old time",
+    );
+    assert_eq!(some(SUITE, nudged.segment(1), "segment 1").start, at(315));
+    assert!(
+        is_free(holds, &tenant, b, 300, 315).await,
+        "the part of the old time left behind is free"
+    );
+    assert!(
+        !is_free(holds, &tenant, b, 340, 345).await,
+        "the new time is held"
+    );
+}
+
+/// Moving into time another hold of the host has is `SlotUnavailable`
+/// and changes nothing: not the segment, not its hold, not the replacing
+/// hold. The segments of one appointment count as each other's holds.
+pub async fn a_move_into_held_time_changes_nothing(
+    repo: &dyn AppointmentRepository,
+    holds: &dyn SlotHoldRepository,
+) {
+    let tenant = fresh_tenant();
+    let (a, b) = (fresh_host(), fresh_host());
+    let record = confirmed(repo, &tenant, a, b).await;
+    let blocker = ok(SUITE, NewSlotHold::new(b, at(310), at(320)), "blocker");
+    ok(
+        SUITE,
+        holds.acquire(&tenant, &blocker, now()).await,
+        "acquiring the blocker",
+    );
+    let guard = ok(SUITE, NewSlotHold::new(b, at(290), at(305)), "guard")
+        .expiring_at(now() + TimeDelta::minutes(5));
+    ok(
+        SUITE,
+        holds.acquire(&tenant, &guard, now()).await,
+        "acquiring the replacing hold",
+    );
+    assert_unavailable(
+        repo.move_segment(
+            &tenant,
+            record.id,
+            1,
+            at(290),
+            at(320),
+            uid("cal-refused"),
+            Some(guard.id),
+            now(),
+        )
+        .await,
+        "moving a segment into another hold's time",
+    );
+    assert_unavailable(
+        repo.move_segment(
+            &tenant,
+            record.id,
+            2,
+            at(10),
+            at(40),
+            uid("cal-refused-2"),
+            None,
+            now(),
+        )
+        .await,
+        "moving a segment onto another segment of the same host",
+    );
+    assert_eq!(
+        get(repo, &tenant, record.id).await.as_ref(),
+        Some(&record),
+        "a refused move must change nothing"
+    );
+    assert!(
+        !is_free(holds, &tenant, b, 40, 70).await,
+        "a refused move keeps the old time held"
+    );
+    let kept = some(
+        SUITE,
+        ok(SUITE, holds.get(&tenant, guard.id).await, "get"),
+        "the replacing hold",
+    );
+    assert_eq!(
+        kept.status,
+        HoldStatus::Held,
+        "a refused move must not release the replacing hold"
+    );
+    assert_eq!(
+        ok(
+            SUITE,
+            repo.find_by_booking_uid(&tenant, &uid("cal-refused")).await,
+            "find_by_booking_uid"
+        ),
+        None,
+        "a refused move must not record the new uid"
+    );
+}
+
+/// The standalone hold that guarded the new time is released in the move's
+/// own transaction, so the segment can take exactly its time; a hold that
+/// guards a segment cannot be "replaced"; unknown holds are `NotFound`.
+pub async fn a_move_takes_over_the_replaced_hold_at_once(
+    repo: &dyn AppointmentRepository,
+    holds: &dyn SlotHoldRepository,
+) {
+    let tenant = fresh_tenant();
+    let (a, b) = (fresh_host(), fresh_host());
+    let record = confirmed(repo, &tenant, a, b).await;
+    let guard = ok(SUITE, NewSlotHold::new(b, at(300), at(330)), "guard")
+        .expiring_at(now() + TimeDelta::minutes(5));
+    ok(
+        SUITE,
+        holds.acquire(&tenant, &guard, now()).await,
+        "acquiring the replacing hold",
+    );
+    let error = err(
+        SUITE,
+        repo.move_segment(
+            &tenant,
+            record.id,
+            1,
+            at(300),
+            at(330),
+            uid("cal-unknown-guard"),
+            Some(SlotHoldId::new()),
+            now(),
+        )
+        .await,
+        "moving with an unknown replacing hold",
+    );
+    assert!(
+        matches!(error, DomainError::NotFound { .. }),
+        "unknown replacing hold: {error:?}"
+    );
+    let segment_hold = ok(
+        SUITE,
+        holds
+            .active_for_host(&tenant, a, at(0), at(30), now())
+            .await,
+        "active_for_host",
+    );
+    let [segment_hold] = segment_hold.as_slice() else {
+        panic!("{SUITE} conformance: host A must hold segment 0's time, got {segment_hold:?}");
+    };
+    let error = err(
+        SUITE,
+        repo.move_segment(
+            &tenant,
+            record.id,
+            1,
+            at(300),
+            at(330),
+            uid("cal-segment-guard"),
+            Some(segment_hold.id),
+            now(),
+        )
+        .await,
+        "moving with a segment's hold as the replacing hold",
+    );
+    assert!(
+        matches!(error, DomainError::Conflict { .. }),
+        "a segment's hold as replacing hold: {error:?}"
+    );
+    let when = now() + TimeDelta::minutes(1);
+    ok(
+        SUITE,
+        repo.move_segment(
+            &tenant,
+            record.id,
+            1,
+            at(300),
+            at(330),
+            uid("cal-taken-over"),
+            Some(guard.id),
+            when,
+        )
+        .await,
+        "moving onto the replacing hold's time",
+    );
+    let replaced = some(
+        SUITE,
+        ok(SUITE, holds.get(&tenant, guard.id).await, "get"),
+        "the replaced hold",
+    );
+    assert_eq!(
+        (replaced.status, replaced.updated_at),
+        (HoldStatus::Released, when),
+        "the replaced hold is released by the move"
+    );
+    let listed = ok(
+        SUITE,
+        holds
+            .active_for_host(&tenant, b, at(0), at(400), now())
+            .await,
+        "active_for_host",
+    );
+    assert!(
+        listed.len() == 1 && listed.iter().all(|h| h.segment_position == Some(1)),
+        "only the segment's hold is left on host B: {listed:?}"
+    );
+}
+
+/// A cancelled segment has no time to move (`Conflict`); unknown
+/// appointments and positions are `NotFound`; an empty range is
+/// `InvalidInput`. None of them change anything.
+pub async fn only_active_segments_move(
+    repo: &dyn AppointmentRepository,
+    holds: &dyn SlotHoldRepository,
+) {
+    let tenant = fresh_tenant();
+    let (a, b) = (fresh_host(), fresh_host());
+    let record = confirmed(repo, &tenant, a, b).await;
+    let cancelled = ok(
+        SUITE,
+        repo.update_segment(&tenant, record.id, 1, SegmentStatus::Cancelled, None, now())
+            .await,
+        "cancelling segment 1",
+    );
+    let error = err(
+        SUITE,
+        repo.move_segment(
+            &tenant,
+            record.id,
+            1,
+            at(300),
+            at(330),
+            uid("cal-dead"),
+            None,
+            now(),
+        )
+        .await,
+        "moving a cancelled segment",
+    );
+    assert!(
+        matches!(error, DomainError::Conflict { .. }),
+        "moving a cancelled segment: {error:?}"
+    );
+    assert!(
+        is_free(holds, &tenant, b, 300, 330).await,
+        "a refused move takes no time"
+    );
+    let other = fresh_tenant();
+    for (who, id, position) in [
+        (&tenant, AppointmentId::new(), 0),
+        (&other, record.id, 0),
+        (&tenant, record.id, 3),
+    ] {
+        let error = err(
+            SUITE,
+            repo.move_segment(
+                who,
+                id,
+                position,
+                at(300),
+                at(330),
+                uid("cal-x"),
+                None,
+                now(),
+            )
+            .await,
+            "moving an unknown segment",
+        );
+        assert!(
+            matches!(error, DomainError::NotFound { .. }),
+            "move_segment: {error:?}"
+        );
+    }
+    let error = err(
+        SUITE,
+        repo.move_segment(
+            &tenant,
+            record.id,
+            0,
+            at(300),
+            at(300),
+            uid("cal-empty"),
+            None,
+            now(),
+        )
+        .await,
+        "moving a segment to an empty range",
+    );
+    assert!(
+        matches!(error, DomainError::InvalidInput { .. }),
+        "empty range: {error:?}"
+    );
+    assert_eq!(
+        get(repo, &tenant, record.id).await.as_ref(),
+        Some(&cancelled),
+        "refused moves must change nothing"
+    );
+}
+
+/// Cal.com assigned another host: the segment keeps its time, status and
+/// uid under the new host and bumps the version; its hold (still one,
+/// still confirmed) follows, so the old host's time is free and the new
+/// host's is held. A lapsed hold of the new host in the way is released;
+/// reassigning to the current host changes nothing.
+pub async fn reassigning_a_segment_passes_its_hold_to_the_new_host(
+    repo: &dyn AppointmentRepository,
+    holds: &dyn SlotHoldRepository,
+) {
+    let tenant = fresh_tenant();
+    let (a, b, c) = (fresh_host(), fresh_host(), fresh_host());
+    let record = confirmed(repo, &tenant, a, b).await;
+    let lapsed = ok(SUITE, NewSlotHold::new(c, at(60), at(90)), "lapsing hold")
+        .expiring_at(now() + TimeDelta::minutes(1));
+    ok(
+        SUITE,
+        holds.acquire(&tenant, &lapsed, now()).await,
+        "acquiring the lapsing hold",
+    );
+    let when = now() + TimeDelta::minutes(2);
+    let reassigned = ok(
+        SUITE,
+        repo.reassign_host(&tenant, record.id, 1, c, when).await,
+        "reassign_host",
+    );
+    let before = some(SUITE, record.segment(1), "segment 1");
+    assert_eq!(
+        reassigned.segment(1),
+        Some(&SegmentRecord {
+            host_id: c,
+            ..before.clone()
+        }),
+        "a reassigned segment has the new host and keeps everything else"
+    );
+    assert_eq!(
+        (reassigned.version, reassigned.updated_at, reassigned.status),
+        (record.version + 1, when, AppointmentStatus::Confirmed),
+        "a reassignment bumps version and updated_at, keeping the appointment status"
+    );
+    assert_eq!(
+        (reassigned.segment(0), reassigned.segment(2)),
+        (record.segment(0), record.segment(2)),
+        "other segments keep their host"
+    );
+    assert_eq!(
+        get(repo, &tenant, record.id).await.as_ref(),
+        Some(&reassigned),
+        "get must return the reassigned appointment"
+    );
+    let released = some(
+        SUITE,
+        ok(SUITE, holds.get(&tenant, lapsed.id).await, "get"),
+        "the lapsed hold",
+    );
+    assert_eq!(
+        released.status,
+        HoldStatus::Released,
+        "a lapsed hold of the new host in the way is released"
+    );
+    assert!(
+        is_free(holds, &tenant, b, 40, 70).await,
+        "the old host's time must be free after a reassignment"
+    );
+    assert!(
+        !is_free(holds, &tenant, c, 50, 60).await,
+        "the new host's time must be held after a reassignment"
+    );
+    let listed = ok(
+        SUITE,
+        holds
+            .active_for_host(&tenant, c, at(0), at(200), now())
+            .await,
+        "active_for_host",
+    );
+    let [hold] = listed.as_slice() else {
+        panic!("{SUITE} conformance: host C must have exactly one hold, got {listed:?}");
+    };
+    assert_eq!(
+        (
+            hold.start,
+            hold.end,
+            hold.status,
+            hold.booking_uid.clone(),
+            hold.appointment_id,
+            hold.segment_position
+        ),
+        (
+            at(40),
+            at(70),
+            HoldStatus::Confirmed,
+            before.booking_uid.clone(),
+            Some(record.id),
+            Some(1)
+        ),
+        "the segment's hold follows it to the new host"
+    );
+    let again = ok(
+        SUITE,
+        repo.reassign_host(&tenant, record.id, 1, c, when + TimeDelta::minutes(1))
+            .await,
+        "reassigning to the current host",
+    );
+    assert_eq!(
+        again, reassigned,
+        "reassigning to the current host changes nothing"
+    );
+}
+
+/// Reassigning onto a host whose time is held (by a standalone hold or
+/// another appointment's segment) is `SlotUnavailable` and changes
+/// nothing: the segment, its hold on the old host and the blocker all
+/// stay.
+pub async fn a_reassignment_onto_held_time_changes_nothing(
+    repo: &dyn AppointmentRepository,
+    holds: &dyn SlotHoldRepository,
+) {
+    let tenant = fresh_tenant();
+    let (a, b, c) = (fresh_host(), fresh_host(), fresh_host());
+    let record = confirmed(repo, &tenant, a, b).await;
+    let blocker = ok(SUITE, NewSlotHold::new(c, at(60), at(65)), "blocker");
+    ok(
+        SUITE,
+        holds.acquire(&tenant, &blocker, now()).await,
+        "acquiring the blocker",
+    );
+    assert_unavailable(
+        repo.reassign_host(&tenant, record.id, 1, c, now()).await,
+        "reassigning a segment onto another hold's time",
+    );
+    let (d, e) = (fresh_host(), fresh_host());
+    create(repo, &tenant, &appointment(d, e)).await;
+    assert_unavailable(
+        repo.reassign_host(&tenant, record.id, 1, e, now()).await,
+        "reassigning a segment onto another appointment's segment",
+    );
+    assert_eq!(
+        get(repo, &tenant, record.id).await.as_ref(),
+        Some(&record),
+        "a refused reassignment must change nothing"
+    );
+    assert!(
+        !is_free(holds, &tenant, b, 40, 70).await,
+        "a refused reassignment keeps the old host's time held"
+    );
+    assert!(
+        is_free(holds, &tenant, c, 40, 60).await,
+        "a refused reassignment takes none of the new host's time"
+    );
+    let kept = some(
+        SUITE,
+        ok(SUITE, holds.get(&tenant, blocker.id).await, "get"),
+        "the blocker",
+    );
+    assert_eq!(kept.status, HoldStatus::Held, "the blocker stays held");
+}
+
+/// A cancelled segment holds no time to pass on (`Conflict`); unknown
+/// appointments and positions are `NotFound`. None of them change
+/// anything.
+pub async fn only_active_segments_change_host(
+    repo: &dyn AppointmentRepository,
+    holds: &dyn SlotHoldRepository,
+) {
+    let tenant = fresh_tenant();
+    let (a, b, c) = (fresh_host(), fresh_host(), fresh_host());
+    let record = confirmed(repo, &tenant, a, b).await;
+    let cancelled = ok(
+        SUITE,
+        repo.update_segment(&tenant, record.id, 1, SegmentStatus::Cancelled, None, now())
+            .await,
+        "cancelling segment 1",
+    );
+    let error = err(
+        SUITE,
+        repo.reassign_host(&tenant, record.id, 1, c, now()).await,
+        "reassigning a cancelled segment",
+    );
+    assert!(
+        matches!(error, DomainError::Conflict { .. }),
+        "reassigning a cancelled segment: {error:?}"
+    );
+    assert!(
+        is_free(holds, &tenant, c, 40, 70).await,
+        "a refused reassignment takes no time"
+    );
+    let other = fresh_tenant();
+    for (who, id, position) in [
+        (&tenant, AppointmentId::new(), 0),
+        (&other, record.id, 0),
+        (&tenant, record.id, 3),
+    ] {
+        let error = err(
+            SUITE,
+            repo.reassign_host(who, id, position, c, now()).await,
+            "reassigning an unknown segment",
+        );
+        assert!(
+            matches!(error, DomainError::NotFound { .. }),
+            "reassign_host: {error:?}"
+        );
+    }
+    assert_eq!(
+        get(repo, &tenant, record.id).await.as_ref(),
+        Some(&cancelled),
+        "refused reassignments must change nothing"
     );
 }

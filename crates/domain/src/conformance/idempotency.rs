@@ -4,6 +4,9 @@
 //! Each check is a `pub async fn` that can run alone and panics with a
 //! message naming the broken rule; fresh tenants keep runs apart.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -28,6 +31,10 @@ pub async fn run_all(store: &dyn IdempotencyStore) {
     completing_without_a_claim_is_not_found(store).await;
     purge_removes_only_expired_keys(store).await;
     bad_input_is_refused(store).await;
+    stale_claims_can_be_reclaimed(store).await;
+    only_live_claims_with_the_same_hash_can_be_reclaimed(store).await;
+    one_of_concurrent_reclaimers_wins(store).await;
+    bad_reclaims_are_refused(store).await;
 }
 
 fn now() -> DateTime<Utc> {
@@ -86,9 +93,10 @@ pub async fn first_use_starts_and_repeats_wait(store: &dyn IdempotencyStore) {
             "begin"
         ),
         IdempotencyBegin::InProgress {
-            resource_id: Some("saga-1".to_owned())
+            resource_id: Some("saga-1".to_owned()),
+            claimed_at: now(),
         },
-        "a repeat while the first runs must be InProgress, naming the first request's resource"
+        "a repeat while the first runs must be InProgress, naming the first request's resource and when it claimed the key"
     );
     assert_eq!(
         begin(store, &tenant, &key, "hash-b", now()).await,
@@ -157,7 +165,8 @@ pub async fn keys_expire(store: &dyn IdempotencyStore) {
     assert_eq!(
         begin(store, &tenant, &key, "hash-b", expired).await,
         IdempotencyBegin::InProgress {
-            resource_id: Some("saga-1".to_owned())
+            resource_id: Some("saga-1".to_owned()),
+            claimed_at: expired,
         }
     );
 }
@@ -325,4 +334,260 @@ pub async fn bad_input_is_refused(store: &dyn IdempotencyStore) {
         matches!(error, DomainError::InvalidInput { .. }),
         "status 42: {error:?}"
     );
+}
+
+/// A fresh tenant's fresh key, for the reclaim checks.
+struct Slot {
+    tenant: TenantId,
+    key: IdempotencyKey,
+}
+
+fn slot() -> Slot {
+    Slot {
+        tenant: fresh_tenant(),
+        key: fresh_key(),
+    }
+}
+
+async fn reclaim(
+    store: &dyn IdempotencyStore,
+    slot: &Slot,
+    hash: &str,
+    stale: Option<&str>,
+    new: &str,
+    when: DateTime<Utc>,
+) -> bool {
+    let (tenant, key) = (&slot.tenant, &slot.key);
+    ok(
+        SUITE,
+        store
+            .reclaim(tenant, key, hash, stale, Some(new.to_owned()), when, DAY)
+            .await,
+        "reclaim",
+    )
+}
+
+/// Polls every future until all are done, so their store calls overlap
+/// (the suite has no runtime of its own to spawn tasks on).
+async fn all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+/// A claim whose request died can be taken over: it then names the new
+/// resource, counts as claimed at the takeover (its expiry restarts) and
+/// completes as usual; the claim it replaced can no longer be reclaimed.
+pub async fn stale_claims_can_be_reclaimed(store: &dyn IdempotencyStore) {
+    let s = slot();
+    let (tenant, key) = (&s.tenant, &s.key);
+    begin(store, tenant, key, "hash-a", now()).await;
+    let later = now() + TimeDelta::minutes(10);
+    assert!(
+        reclaim(store, &s, "hash-a", Some("saga-1"), "saga-2", later).await,
+        "an in-progress claim naming the stale resource must be reclaimable"
+    );
+    assert_eq!(
+        begin(store, tenant, key, "hash-a", later).await,
+        IdempotencyBegin::InProgress {
+            resource_id: Some("saga-2".to_owned()),
+            claimed_at: later,
+        },
+        "a reclaimed key names the new resource and the time of the reclaim"
+    );
+    assert!(
+        !reclaim(store, &s, "hash-a", Some("saga-1"), "saga-3", later).await,
+        "a claim renewed meanwhile must not be stolen"
+    );
+    let past_first_expiry = now() + TimeDelta::hours(24) + TimeDelta::minutes(5);
+    assert!(
+        matches!(
+            begin(store, tenant, key, "hash-a", past_first_expiry).await,
+            IdempotencyBegin::InProgress { .. }
+        ),
+        "a reclaim must restart the key's expiry"
+    );
+    ok(
+        SUITE,
+        store
+            .complete(tenant, key, "hash-a", &response(), later)
+            .await,
+        "complete a reclaimed key",
+    );
+    assert_eq!(
+        begin(store, tenant, key, "hash-a", later).await,
+        IdempotencyBegin::Replay(response())
+    );
+}
+
+/// Keys that are unknown, expired, completed or claimed with another hash
+/// cannot be reclaimed, and a failed reclaim changes nothing.
+pub async fn only_live_claims_with_the_same_hash_can_be_reclaimed(store: &dyn IdempotencyStore) {
+    let s = slot();
+    let (tenant, key) = (&s.tenant, &s.key);
+    assert!(
+        !reclaim(store, &s, "hash-a", Some("saga-1"), "saga-2", now()).await,
+        "an unknown key cannot be reclaimed"
+    );
+    begin(store, tenant, key, "hash-a", now()).await;
+    assert!(
+        !reclaim(store, &s, "hash-b", Some("saga-1"), "saga-2", now()).await,
+        "another request's hash cannot reclaim"
+    );
+    assert!(
+        !reclaim(store, &s, "hash-a", None, "saga-2", now()).await,
+        "a stale resource that is not the claim's cannot reclaim"
+    );
+    let expired = now() + TimeDelta::hours(24);
+    assert!(
+        !reclaim(store, &s, "hash-a", Some("saga-1"), "saga-2", expired).await,
+        "an expired claim is gone, not reclaimable"
+    );
+    assert_eq!(
+        begin(store, tenant, key, "hash-a", now()).await,
+        IdempotencyBegin::InProgress {
+            resource_id: Some("saga-1".to_owned()),
+            claimed_at: now(),
+        },
+        "failed reclaims must leave the claim as it was"
+    );
+    ok(
+        SUITE,
+        store
+            .complete(tenant, key, "hash-a", &response(), now())
+            .await,
+        "complete",
+    );
+    assert!(
+        !reclaim(store, &s, "hash-a", Some("saga-1"), "saga-2", now()).await,
+        "a completed key cannot be reclaimed"
+    );
+    assert_eq!(
+        begin(store, tenant, key, "hash-a", now()).await,
+        IdempotencyBegin::Replay(response())
+    );
+}
+
+/// Of concurrent reclaimers of one stale claim exactly one wins, and the
+/// key names the winner's resource.
+pub async fn one_of_concurrent_reclaimers_wins(store: &dyn IdempotencyStore) {
+    const RECLAIMERS: usize = 8;
+    let s = slot();
+    let (tenant, key) = (&s.tenant, &s.key);
+    begin(store, tenant, key, "hash-a", now()).await;
+    let later = now() + TimeDelta::minutes(10);
+    let attempts = (0..RECLAIMERS)
+        .map(|i| {
+            store.reclaim(
+                tenant,
+                key,
+                "hash-a",
+                Some("saga-1"),
+                Some(format!("retry-{i}")),
+                later,
+                DAY,
+            )
+        })
+        .collect();
+    let won: Vec<usize> = all(attempts)
+        .await
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, result)| ok(SUITE, result, "concurrent reclaim").then_some(i))
+        .collect();
+    assert_eq!(
+        won.len(),
+        1,
+        "exactly one of {RECLAIMERS} concurrent reclaimers must win, got {won:?}"
+    );
+    assert_eq!(
+        begin(store, tenant, key, "hash-a", later).await,
+        IdempotencyBegin::InProgress {
+            resource_id: won.first().map(|i| format!("retry-{i}")),
+            claimed_at: later,
+        },
+        "the key must name the winner's resource"
+    );
+}
+
+/// A reclaim that keeps the resource id (it could not tell concurrent
+/// reclaimers apart), an empty hash or a zero TTL is refused.
+pub async fn bad_reclaims_are_refused(store: &dyn IdempotencyStore) {
+    let s = slot();
+    let (tenant, key) = (&s.tenant, &s.key);
+    begin(store, tenant, key, "hash-a", now()).await;
+    let stale = Some("saga-1");
+    for (result, what) in [
+        (
+            store
+                .reclaim(
+                    tenant,
+                    key,
+                    "hash-a",
+                    stale,
+                    Some("saga-1".to_owned()),
+                    now(),
+                    DAY,
+                )
+                .await,
+            "the same resource id",
+        ),
+        (
+            store
+                .reclaim(tenant, key, "hash-a", None, None, now(), DAY)
+                .await,
+            "no resource id either side",
+        ),
+        (
+            store
+                .reclaim(
+                    tenant,
+                    key,
+                    "",
+                    stale,
+                    Some("saga-2".to_owned()),
+                    now(),
+                    DAY,
+                )
+                .await,
+            "an empty hash",
+        ),
+        (
+            store
+                .reclaim(
+                    tenant,
+                    key,
+                    "hash-a",
+                    stale,
+                    Some("saga-2".to_owned()),
+                    now(),
+                    Duration::ZERO,
+                )
+                .await,
+            "a zero ttl",
+        ),
+    ] {
+        let error = err(SUITE, result, what);
+        assert!(
+            matches!(error, DomainError::InvalidInput { .. }),
+            "{what}: {error:?}"
+        );
+    }
 }

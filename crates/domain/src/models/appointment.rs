@@ -29,6 +29,11 @@ pub struct Appointment {
     /// Caller metadata (Cal.com limits: 50 keys, key ≤ 40, value ≤ 500 chars).
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
+    /// Round-robin team event types: the team members the calendar may
+    /// assign (sent as `routing.teamMemberIds`); one member names the host,
+    /// empty lets the calendar pick among all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team_member_ids: Vec<u64>,
 }
 
 impl Appointment {
@@ -90,6 +95,7 @@ impl Appointment {
             length_minutes: None,
             attendee,
             metadata,
+            team_member_ids: Vec::new(),
         })
     }
 

@@ -2,6 +2,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::EventTypeId;
 
+/// Who hosts an event type's bookings, and how one booking picks among
+/// several hosts (Cal.com `schedulingType`; personal types have none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Scheduling {
+    /// One host: the owner of a personal event type.
+    #[default]
+    Personal,
+    /// Every host attends every booking.
+    Collective,
+    /// One host per booking; Cal.com picks among the free ones unless the
+    /// booking names one (`routing.teamMemberIds`).
+    RoundRobin,
+    /// A template copied to each member as their own event type.
+    Managed,
+}
+
 /// A kind of appointment offered on Cal.com ("30 min consultation").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -23,6 +40,16 @@ pub struct EventType {
     /// Hidden event types are bookable but not listed publicly.
     #[serde(default)]
     pub hidden: bool,
+    /// How hosts are picked; personal unless it is a team event type.
+    #[serde(default)]
+    pub scheduling: Scheduling,
+    /// Cal.com user ids of who may host it: the owner of a personal type,
+    /// the hosts of a team type. Empty when the calendar did not say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_ids: Vec<u64>,
+    /// The owning team, for team event types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<u64>,
 }
 
 impl EventType {

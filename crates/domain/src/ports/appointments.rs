@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::Result;
 use crate::ids::{AppointmentId, BookingUid, TenantId};
-use crate::models::{AppointmentRecord, AppointmentStatus, SegmentStatus};
+use crate::models::{AppointmentRecord, AppointmentStatus, SegmentStatus, SlotHoldId};
 
 /// Composite appointments and their segments. Every active segment
 /// (pending, booked, confirmed) holds its host's time through a slot hold
@@ -54,6 +54,55 @@ pub trait AppointmentRepository: Send + Sync {
         position: u32,
         status: SegmentStatus,
         booking_uid: Option<BookingUid>,
+        now: DateTime<Utc>,
+    ) -> Result<AppointmentRecord>;
+
+    /// Moves an active segment to `[start, end)` and the Cal.com booking
+    /// `booking_uid` (a reschedule: Cal.com's new booking), its hold
+    /// following, status kept. `replacing_hold`, a standalone hold that
+    /// guarded the new time while Cal.com was asked, is released in the
+    /// same transaction, so the time passes from it to the segment without
+    /// a moment in which another writer could take it. Lapsed holds in the
+    /// way are released too; the old time is free afterwards.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown appointment, position or replacing hold;
+    /// `Conflict` when the segment is not active or the replacing hold
+    /// belongs to an appointment; `InvalidInput` when `end <= start`;
+    /// `SlotUnavailable` when the new time overlaps another active hold of
+    /// the host (nothing changes, the replacing hold included).
+    #[allow(clippy::too_many_arguments)]
+    async fn move_segment(
+        &self,
+        tenant: &TenantId,
+        id: AppointmentId,
+        position: u32,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        booking_uid: BookingUid,
+        replacing_hold: Option<SlotHoldId>,
+        now: DateTime<Utc>,
+    ) -> Result<AppointmentRecord>;
+
+    /// Moves an active segment (and its hold, in the same transaction) to
+    /// another host, keeping its time, status and booking uid: a
+    /// round-robin event type lets Cal.com pick among several hosts, so
+    /// the host it assigned may differ from the one whose time was held.
+    /// The time passes from the old host to the new one without a moment
+    /// in which neither holds it; lapsed standalone holds of the new host
+    /// in the way are released. Reassigning to the current host is a no-op
+    /// returning the record (a retried saga step).
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown appointment or position; `Conflict` when
+    /// the segment is not active; `SlotUnavailable` when the new host's
+    /// time is held (nothing changes).
+    async fn reassign_host(
+        &self,
+        tenant: &TenantId,
+        id: AppointmentId,
+        position: u32,
+        host_id: u64,
         now: DateTime<Utc>,
     ) -> Result<AppointmentRecord>;
 

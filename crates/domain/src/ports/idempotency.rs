@@ -20,6 +20,10 @@ pub enum IdempotencyBegin {
     InProgress {
         /// E.g. the saga id of the booking being made.
         resource_id: Option<String>,
+        /// When the claim was made (or last reclaimed): a claim far older
+        /// than any request needs before its resource exists belongs to a
+        /// request that died, and may be [reclaimed](IdempotencyStore::reclaim).
+        claimed_at: DateTime<Utc>,
     },
     /// The key was used with a different request (HTTP 422).
     Mismatch,
@@ -60,6 +64,30 @@ pub trait IdempotencyStore: Send + Sync {
         response: &StoredResponse,
         now: DateTime<Utc>,
     ) -> Result<()>;
+
+    /// Takes over an in-progress claim whose request died, atomically
+    /// (compare-and-swap): succeeds only while the claim is in progress,
+    /// unexpired, has this `request_hash`, and still names
+    /// `stale_resource_id`. It then names `new_resource_id` and is claimed
+    /// anew at `now` (expiring at `now + ttl`). Of concurrent reclaimers
+    /// exactly one wins, and a claim renewed meanwhile is never stolen.
+    /// Returns true when the caller now holds the key.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an absurd `ttl`, or when `new_resource_id` equals
+    /// `stale_resource_id` (the swap would not tell concurrent reclaimers
+    /// apart); `Unavailable { Storage }` when the store cannot be reached.
+    #[allow(clippy::too_many_arguments)]
+    async fn reclaim<'s>(
+        &self,
+        tenant: &TenantId,
+        key: &IdempotencyKey,
+        request_hash: &str,
+        stale_resource_id: Option<&'s str>,
+        new_resource_id: Option<String>,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<bool>;
 
     /// Drops an in-progress claim so the request may be retried (for
     /// outcomes that must not be replayed, such as a 503). Does nothing

@@ -497,10 +497,15 @@ impl Run<'_> {
             .await?;
         self.probe("hold:started")?;
         let now = self.now();
-        let created = match self.plan.record(now) {
-            Ok(record) => self.engine.appointments.create(&self.tenant, &record).await,
-            Err(e) => Err(e),
-        };
+        let mut created = self.create_record(now).await;
+        // Round robin without staff: a concurrent booking of ours may hold
+        // the host we picked; try the other eligible ones before refusing.
+        let mut alternatives = self.plan.round_robin_alternatives();
+        while matches!(created, Err(DomainError::SlotUnavailable { .. })) && alternatives > 0 {
+            alternatives -= 1;
+            self.plan.rotate_round_robin_hosts();
+            created = self.create_record(now).await;
+        }
         match created {
             Ok(()) => {}
             Err(e @ (DomainError::SlotUnavailable { .. } | DomainError::InvalidInput { .. })) => {
@@ -531,6 +536,11 @@ impl Run<'_> {
         .await?;
         self.probe("hold")?;
         Ok(None)
+    }
+
+    async fn create_record(&self, now: DateTime<Utc>) -> Result<()> {
+        let record = self.plan.record(now)?;
+        self.engine.appointments.create(&self.tenant, &record).await
     }
 
     async fn record_failure(&mut self, failure: &Failure) -> Result<()> {
@@ -575,9 +585,44 @@ impl Run<'_> {
         )
         .await?;
         self.probe(&name)?;
+        let assigned = b.host.as_ref().map(|h| h.id);
         self.mark_segment(i, SegmentStatus::Booked, Some(b.uid))
             .await?;
-        self.probe(&format!("segment:{i}"))
+        self.probe(&format!("segment:{i}"))?;
+        self.follow_assigned_host(i, assigned).await;
+        Ok(())
+    }
+
+    /// Round robin: Cal.com may assign another eligible host than the one
+    /// held; the hold moves to the real host so our guard covers the right
+    /// person. If that host's time is held by another of our bookings (a
+    /// race Cal.com has already decided), the hold stays where it is: the
+    /// time stays guarded, just under the wrong name, never double-booked.
+    async fn follow_assigned_host(&mut self, i: usize, assigned: Option<u64>) {
+        let Some(segment) = self.plan.segments.get(i) else {
+            return;
+        };
+        let Some(host) =
+            assigned.filter(|h| *h != segment.host_id && segment.team_member_ids.contains(h))
+        else {
+            return;
+        };
+        let position = u32::try_from(i).unwrap_or(u32::MAX);
+        let now = self.now();
+        match self
+            .engine
+            .appointments
+            .reassign_host(&self.tenant, self.plan.appointment_id, position, host, now)
+            .await
+        {
+            Ok(_) => tracing::debug!(position, host, "hold moved to the assigned host"),
+            Err(e) => tracing::warn!(
+                position,
+                host,
+                error = %e,
+                "hold stays on the planned host; Cal.com assigned another"
+            ),
+        }
     }
 
     async fn mark_segment(
@@ -891,6 +936,7 @@ mod tests {
             metadata: BTreeMap::new(),
             segments: (0..3)
                 .map(|i| PlannedSegment {
+                    team_member_ids: Vec::new(),
                     event_type_id: EventTypeId(7),
                     host_id: 1,
                     start: start + TimeDelta::minutes(30 * i),

@@ -22,6 +22,10 @@ pub struct PlannedSegment {
     pub event_type_id: EventTypeId,
     /// The staff member whose time the segment holds locally.
     pub host_id: u64,
+    /// Round-robin team types: whom Cal.com may assign (`host_id` among
+    /// them). When it assigns another, the hold moves to that host.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team_member_ids: Vec<u64>,
     /// Start (inclusive).
     pub start: DateTime<Utc>,
     /// End (exclusive).
@@ -110,6 +114,32 @@ impl BookingPlan {
         )
     }
 
+    /// How many other host choices round-robin segments without a named
+    /// staff member have (the longest list of eligible members, less one).
+    pub fn round_robin_alternatives(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|s| s.team_member_ids.len().saturating_sub(1))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Moves every segment with several eligible members to the next one
+    /// after its current host (cyclically), for another try at the holds.
+    pub fn rotate_round_robin_hosts(&mut self) {
+        for s in &mut self.segments {
+            let ids = &s.team_member_ids;
+            if ids.len() < 2 {
+                continue;
+            }
+            let next = ids
+                .iter()
+                .position(|h| *h == s.host_id)
+                .map_or(0, |i| (i + 1) % ids.len());
+            s.host_id = ids[next];
+        }
+    }
+
     /// What is sent to the calendar for segment `position`.
     pub fn appointment_for(&self, position: usize) -> Option<Appointment> {
         let s = self.segments.get(position)?;
@@ -125,6 +155,7 @@ impl BookingPlan {
             length_minutes: s.length_minutes,
             attendee: self.attendee.clone(),
             metadata,
+            team_member_ids: s.team_member_ids.clone(),
         })
     }
 }
@@ -144,6 +175,7 @@ mod tests {
         let seg = |i: i64| PlannedSegment {
             event_type_id: EventTypeId(7),
             host_id: 1,
+            team_member_ids: Vec::new(),
             start: start + TimeDelta::minutes(30 * i),
             end: start + TimeDelta::minutes(30 * i + 30),
             pause_after_minutes: 0,
@@ -175,6 +207,22 @@ mod tests {
         assert!(p.appointment_for(2).is_none());
         let back: BookingPlan = serde_json::from_value(serde_json::to_value(&p).unwrap()).unwrap();
         assert_eq!(back, p);
+    }
+
+    #[test]
+    fn round_robin_hosts_rotate_through_the_eligible_members_only() {
+        let mut p = plan(Utc::now());
+        assert_eq!(p.round_robin_alternatives(), 0);
+        p.segments[0].team_member_ids = vec![1, 2, 3];
+        p.segments[1].team_member_ids = vec![4];
+        p.segments[1].host_id = 4;
+        assert_eq!(p.round_robin_alternatives(), 2);
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            p.rotate_round_robin_hosts();
+            seen.push((p.segments[0].host_id, p.segments[1].host_id));
+        }
+        assert_eq!(seen, vec![(2, 4), (3, 4), (1, 4)]);
     }
 
     #[test]

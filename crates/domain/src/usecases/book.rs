@@ -10,6 +10,8 @@ impl BookingService {
     /// saga (local hold, Cal.com create with the appointment id as
     /// correlation id, local confirm), so concurrent requests for one time
     /// have exactly one winner and a crash leaves nothing behind.
+    /// A single entry in `appointment.team_member_ids` names the staff
+    /// member, as a composite segment's `staffId` does.
     ///
     /// # Errors
     /// `InvalidInput` when the start has passed; `SlotUnavailable` when the
@@ -32,11 +34,17 @@ impl BookingService {
             segments: vec![SegmentRequest {
                 event_type_id: appointment.event_type_id,
                 duration_minutes: appointment.length_minutes,
-                host_id: None,
+                host_id: match appointment.team_member_ids.as_slice() {
+                    [staff] => Some(*staff),
+                    _ => None,
+                },
                 pause_after_minutes: 0,
             }],
         };
-        let mut plan = self.plan_composite(&request, appointment.start).await?;
+        let mut plan = self
+            .plan_composite(&request, appointment.start)
+            .await
+            .map_err(single_field_names)?;
         // One segment: the appointment's own id is the correlation id.
         plan.appointment_id = appointment.id;
         if let Some(seg) = plan.segments.first_mut() {
@@ -69,5 +77,21 @@ impl BookingService {
         if let Err(e) = self.repository.upsert(&self.tenant, booking, source).await {
             tracing::error!(uid = %booking.uid, error = %e, "local copy not stored; sync will repair it");
         }
+    }
+}
+
+/// Names a planning error's field the way a single booking spells it
+/// (`staffId`, not `segments.staffId`), so the caller can act on it.
+fn single_field_names(e: DomainError) -> DomainError {
+    match e {
+        DomainError::InvalidInput { field, message } => DomainError::InvalidInput {
+            field: match field.as_str() {
+                "segments.staffId" => "staffId".to_owned(),
+                "segments.durationMinutes" => "lengthInMinutes".to_owned(),
+                _ => field,
+            },
+            message,
+        },
+        other => other,
     }
 }

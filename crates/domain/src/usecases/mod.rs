@@ -14,7 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::ids::TenantId;
-use crate::ports::{BookingRepository, CachePort, CalendarPort, Clock};
+use crate::ports::{
+    AppointmentRepository, BookingRepository, CachePort, CalendarPort, Clock, SlotHoldRepository,
+};
 
 /// How long cached calendar answers may be served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,18 @@ pub struct BookingService {
     cache: Arc<dyn CachePort>,
     clock: Arc<dyn Clock>,
     policy: CachePolicy,
+    local: Option<LocalHolds>,
+}
+
+/// calbridge's own claims on hosts' time (see [`SlotHoldRepository`]):
+/// availability subtracts them, round-robin planning avoids held hosts and
+/// reschedules hold the new time before asking the calendar.
+#[derive(Clone)]
+pub struct LocalHolds {
+    /// Composite appointments and the holds of their segments.
+    pub appointments: Arc<dyn AppointmentRepository>,
+    /// Every hold, standalone or of a segment.
+    pub holds: Arc<dyn SlotHoldRepository>,
 }
 
 impl BookingService {
@@ -62,7 +76,15 @@ impl BookingService {
             cache,
             clock,
             policy: CachePolicy::default(),
+            local: None,
         }
+    }
+
+    /// Makes the use cases respect calbridge's own holds. Without them
+    /// (e.g. a read-only embedding) only the calendar's answers count.
+    pub fn with_local_holds(mut self, local: LocalHolds) -> Self {
+        self.local = Some(local);
+        self
     }
 
     /// Replaces the default cache policy.

@@ -1,6 +1,8 @@
 //! `IdempotencyStore` for PostgreSQL: a claim is one upsert that only
 //! replaces an expired row; the row lock `ON CONFLICT` takes makes
-//! concurrent first requests queue, and exactly one inserts.
+//! concurrent first requests queue, and exactly one inserts. A reclaim is
+//! one conditional update: concurrent reclaimers queue on the row lock and
+//! re-check the resource id after the winner's commit, so only one matches.
 
 use std::time::Duration;
 
@@ -11,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 use super::{PgStore, column};
 use crate::error::StorageError;
-use crate::rows::idempotency::{StoredIdempotency, check_hash, headers_json};
+use crate::rows::idempotency::{StoredIdempotency, check_hash, check_swap, headers_json};
 use crate::rows::positive_delta;
 
 /// Inserts the claim, or takes over an expired row; returns a row only
@@ -28,9 +30,17 @@ WHERE idempotency_keys.expires_at <= EXCLUDED.created_at
 RETURNING key";
 
 const GET: &str = "
-SELECT key, request_hash, resource_id, response_status::int8 AS response_status,
+SELECT key, request_hash, resource_id, created_at, response_status::int8 AS response_status,
        response_headers::text AS response_headers, response_body
 FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 AND expires_at > $3";
+
+/// Takes over a live in-progress claim that still names the stale resource.
+const RECLAIM: &str = "
+UPDATE idempotency_keys
+SET resource_id = $5, created_at = $6, expires_at = $7
+WHERE tenant_id = $1 AND key = $2 AND request_hash = $3
+  AND resource_id IS NOT DISTINCT FROM $4::text
+  AND completed_at IS NULL AND expires_at > $6";
 
 const COMPLETE: &str = "
 UPDATE idempotency_keys
@@ -102,6 +112,7 @@ impl IdempotencyStore for PgStore {
                     key: column(&row, "key", c)?,
                     request_hash: column(&row, "request_hash", c)?,
                     resource_id: column(&row, "resource_id", c)?,
+                    created_at: column(&row, "created_at", c)?,
                     response_status: column(&row, "response_status", c)?,
                     response_headers: column(&row, "response_headers", c)?,
                     response_body: column(&row, "response_body", c)?,
@@ -113,6 +124,34 @@ impl IdempotencyStore for PgStore {
             message: format!("{c}: the key kept changing under concurrent requests"),
         }
         .into())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant))]
+    async fn reclaim<'s>(
+        &self,
+        tenant: &TenantId,
+        key: &IdempotencyKey,
+        request_hash: &str,
+        stale_resource_id: Option<&'s str>,
+        new_resource_id: Option<String>,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<bool, DomainError> {
+        check_hash(request_hash)?;
+        check_swap(stale_resource_id, new_resource_id.as_deref())?;
+        let expires_at = now + positive_delta("ttl", ttl)?;
+        let done = sqlx::query(RECLAIM)
+            .bind(tenant.as_str())
+            .bind(key.as_str())
+            .bind(request_hash)
+            .bind(stale_resource_id)
+            .bind(new_resource_id.as_deref())
+            .bind(now)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| StorageError::from_sqlx("reclaiming an idempotency key", &e))?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn complete(

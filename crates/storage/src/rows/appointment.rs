@@ -4,11 +4,12 @@ use std::collections::BTreeMap;
 
 use calbridge_domain::{
     AppointmentId, AppointmentRecord, AppointmentStatus, Attendee, EventTypeId, SegmentRecord,
-    SegmentStatus,
+    SegmentStatus, SlotHold, SlotHoldId,
 };
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::slot_hold::managed_by_appointment;
 use super::{RowContext, to_json, u64_column};
 use crate::error::StorageError;
 
@@ -193,6 +194,104 @@ pub(crate) fn cascade(
     })
 }
 
+/// Checks a segment move (a reschedule) before anything is written, the
+/// same way on both backends: the segment at `position` of `record` must
+/// exist and be active (a cancelled segment has no time to move) and the
+/// new range must not be empty. Returns the segment as moved.
+///
+/// # Errors
+/// [`StorageError::NotFound`], [`StorageError::Conflict`] or
+/// [`StorageError::InvalidInput`] naming what is wrong.
+pub(crate) fn moved_segment(
+    record: &AppointmentRecord,
+    position: u32,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<SegmentRecord, StorageError> {
+    if end <= start {
+        return Err(StorageError::InvalidInput {
+            field: "end",
+            message: "must be after start".to_owned(),
+        });
+    }
+    let segment = active_segment(record, position, "move")?;
+    Ok(SegmentRecord {
+        start,
+        end,
+        ..segment.clone()
+    })
+}
+
+/// Checks a host reassignment before anything is written, the same way on
+/// both backends: the segment at `position` of `record` must exist and be
+/// active (a cancelled segment holds no time to pass on) and `host_id`
+/// must be storable. Returns the segment as reassigned, or `None` when it
+/// already has that host (nothing to do).
+///
+/// # Errors
+/// [`StorageError::NotFound`], [`StorageError::Conflict`] or
+/// [`StorageError::Unstorable`] naming what is wrong.
+pub(crate) fn reassigned_segment(
+    record: &AppointmentRecord,
+    position: u32,
+    host_id: u64,
+) -> Result<Option<SegmentRecord>, StorageError> {
+    let segment = active_segment(record, position, "change host")?;
+    u64_column("host_id", host_id)?;
+    if segment.host_id == host_id {
+        return Ok(None);
+    }
+    Ok(Some(SegmentRecord {
+        host_id,
+        ..segment.clone()
+    }))
+}
+
+/// The segment at `position`, which must exist and be active to `action`.
+fn active_segment<'a>(
+    record: &'a AppointmentRecord,
+    position: u32,
+    action: &str,
+) -> Result<&'a SegmentRecord, StorageError> {
+    let segment = record
+        .segment(position)
+        .ok_or_else(|| StorageError::NotFound {
+            entity: "appointment segment",
+            id: format!("{}/{position}", record.id),
+        })?;
+    if !segment.status.is_active() {
+        return Err(StorageError::Conflict {
+            message: format!(
+                "segment {position} of appointment {} is {}; only an active segment can {action}",
+                record.id,
+                segment.status.as_str()
+            ),
+        });
+    }
+    Ok(segment)
+}
+
+/// The standalone hold a segment move replaces, as read (and, on
+/// Postgres, locked) inside the move's transaction.
+///
+/// # Errors
+/// [`StorageError::NotFound`] when it does not exist;
+/// [`StorageError::Conflict`] when it guards an appointment segment (only
+/// that appointment may change it).
+pub(crate) fn replaced_hold(
+    id: SlotHoldId,
+    found: Option<SlotHold>,
+) -> Result<SlotHold, StorageError> {
+    let hold = found.ok_or_else(|| StorageError::NotFound {
+        entity: "slot hold",
+        id: id.to_string(),
+    })?;
+    match managed_by_appointment(&hold) {
+        Some(managed) => Err(managed),
+        None => Ok(hold),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -224,5 +323,63 @@ mod tests {
             cascade(AppointmentStatus::Compensating, S::Booked, 0).unwrap(),
             None
         );
+    }
+
+    fn record() -> AppointmentRecord {
+        use calbridge_domain::{Email, SegmentPlan};
+        let at = |m| DateTime::<Utc>::UNIX_EPOCH + chrono::TimeDelta::minutes(m);
+        let attendee = Attendee::new(
+            "Ada",
+            Email::parse("ada@example.org").unwrap(),
+            chrono_tz::Tz::UTC,
+        )
+        .unwrap();
+        let plan = SegmentPlan {
+            event_type_id: EventTypeId(1),
+            host_id: 7,
+            start: at(0),
+            end: at(30),
+            pause_after_minutes: 0,
+        };
+        AppointmentRecord::new(
+            AppointmentId::new(),
+            attendee,
+            BTreeMap::new(),
+            vec![plan],
+            at(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn reassigning_changes_only_the_host() {
+        let record = record();
+        let moved = reassigned_segment(&record, 0, 8).unwrap().unwrap();
+        assert_eq!(
+            moved,
+            SegmentRecord {
+                host_id: 8,
+                ..record.segments[0].clone()
+            }
+        );
+        assert_eq!(reassigned_segment(&record, 0, 7).unwrap(), None);
+    }
+
+    #[test]
+    fn only_active_known_segments_change_host() {
+        let mut record = record();
+        assert!(matches!(
+            reassigned_segment(&record, 1, 8),
+            Err(StorageError::NotFound { .. })
+        ));
+        assert!(matches!(
+            reassigned_segment(&record, 0, u64::MAX),
+            Err(StorageError::Unstorable { .. })
+        ));
+        record.segments[0].status = SegmentStatus::Cancelled;
+        assert!(matches!(
+            reassigned_segment(&record, 0, 7),
+            Err(StorageError::Conflict { .. })
+        ));
     }
 }

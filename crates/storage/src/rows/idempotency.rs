@@ -2,6 +2,7 @@
 
 use calbridge_domain::StoredResponse;
 use calbridge_domain::ports::IdempotencyBegin;
+use chrono::{DateTime, Utc};
 
 use super::{RowContext, to_json};
 use crate::error::StorageError;
@@ -15,6 +16,8 @@ pub(crate) struct StoredIdempotency {
     pub(crate) key: String,
     pub(crate) request_hash: String,
     pub(crate) resource_id: Option<String>,
+    /// When the key was claimed (a stale claim may be reclaimed).
+    pub(crate) created_at: DateTime<Utc>,
     pub(crate) response_status: Option<i64>,
     pub(crate) response_headers: Option<String>,
     pub(crate) response_body: Option<Vec<u8>>,
@@ -33,6 +36,7 @@ impl StoredIdempotency {
         match self.response_status {
             None => Ok(IdempotencyBegin::InProgress {
                 resource_id: self.resource_id,
+                claimed_at: self.created_at,
             }),
             Some(status) => {
                 let status = u16::try_from(status).map_err(|_| {
@@ -70,6 +74,21 @@ pub(crate) fn check_hash(request_hash: &str) -> Result<(), StorageError> {
     }
 }
 
+/// Checks that a reclaim swaps the resource for a different one: with equal
+/// ids the compare-and-swap could not tell concurrent reclaimers apart.
+///
+/// # Errors
+/// [`StorageError::InvalidInput`] when they are equal.
+pub(crate) fn check_swap(stale: Option<&str>, new: Option<&str>) -> Result<(), StorageError> {
+    if stale == new {
+        return Err(StorageError::InvalidInput {
+            field: "new_resource_id",
+            message: "must differ from the stale resource id".to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// The stored form of a response's headers.
 ///
 /// # Errors
@@ -83,11 +102,16 @@ pub(crate) fn headers_json(response: &StoredResponse) -> Result<String, StorageE
 mod tests {
     use super::*;
 
+    fn claimed_at() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_900_000_000, 0).unwrap()
+    }
+
     fn stored(status: Option<i64>) -> StoredIdempotency {
         StoredIdempotency {
             key: "k".into(),
             request_hash: "h1".into(),
             resource_id: Some("saga-1".into()),
+            created_at: claimed_at(),
             response_status: status,
             response_headers: status.map(|_| r#"[["content-type","application/json"]]"#.into()),
             response_body: status.map(|_| b"{}".to_vec()),
@@ -103,7 +127,8 @@ mod tests {
         assert_eq!(
             stored(None).decide("h1").unwrap(),
             IdempotencyBegin::InProgress {
-                resource_id: Some("saga-1".into())
+                resource_id: Some("saga-1".into()),
+                claimed_at: claimed_at(),
             }
         );
         match stored(Some(201)).decide("h1").unwrap() {
@@ -117,5 +142,14 @@ mod tests {
         assert!(stored(Some(70_000)).decide("h1").is_err());
         assert!(check_hash("").is_err() && check_hash("a b").is_err());
         assert!(check_hash(&"f".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn a_reclaim_must_change_the_resource() {
+        assert!(check_swap(Some("a"), Some("a")).is_err());
+        assert!(check_swap(None, None).is_err());
+        assert!(check_swap(Some("a"), Some("b")).is_ok());
+        assert!(check_swap(None, Some("b")).is_ok());
+        assert!(check_swap(Some("a"), None).is_ok());
     }
 }

@@ -6,15 +6,18 @@ use async_trait::async_trait;
 use calbridge_domain::ports::AppointmentRepository;
 use calbridge_domain::{
     AppointmentId, AppointmentRecord, AppointmentStatus, BookingUid, DomainError, HoldStatus,
-    SegmentRecord, SegmentStatus, TenantId,
+    SegmentRecord, SegmentStatus, SlotHoldId, TenantId,
 };
 use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteConnection};
 
-use super::slot_holds::RELEASE_LAPSED_IN_RANGE;
+use super::slot_holds::{RELEASE_LAPSED_IN_RANGE, fetch as fetch_hold};
 use super::{Columns, SqliteStore, to_micros};
 use crate::error::StorageError;
-use crate::rows::appointment::{AppointmentColumns, StoredAppointment, StoredSegment, cascade};
+use crate::rows::appointment::{
+    AppointmentColumns, StoredAppointment, StoredSegment, cascade, moved_segment,
+    reassigned_segment, replaced_hold,
+};
 use crate::rows::slot_hold::hold_status_for;
 use crate::rows::{RowContext, u64_column};
 
@@ -53,6 +56,30 @@ WHERE appointment_id = ?1 AND position = ?2";
 const UPDATE_HOLD: &str = "
 UPDATE slot_holds SET status = ?3, booking_uid = COALESCE(?4, booking_uid), updated_at = ?5
 WHERE appointment_id = ?1 AND segment_position = ?2";
+
+const MOVE_SEGMENT: &str = "
+UPDATE appointment_segments SET start_at = ?3, end_at = ?4, booking_uid = ?5, updated_at = ?6
+WHERE appointment_id = ?1 AND position = ?2";
+
+/// The overlap trigger fires on the range change, skipping the row itself,
+/// so a short move that overlaps the segment's own old time is fine.
+const MOVE_HOLD: &str = "
+UPDATE slot_holds SET start_at = ?3, end_at = ?4, booking_uid = ?5, updated_at = ?6
+WHERE appointment_id = ?1 AND segment_position = ?2";
+
+const REASSIGN_SEGMENT: &str = "
+UPDATE appointment_segments SET host_id = ?3, updated_at = ?4
+WHERE appointment_id = ?1 AND position = ?2";
+
+/// The overlap trigger fires on the host change, so the new host's time is
+/// checked while the old host's is freed by the same statement.
+const REASSIGN_HOLD: &str = "
+UPDATE slot_holds SET host_id = ?3, updated_at = ?4
+WHERE appointment_id = ?1 AND segment_position = ?2";
+
+const RELEASE_STANDALONE_HOLD: &str = "
+UPDATE slot_holds SET status = 'released', updated_at = ?3
+WHERE tenant_id = ?1 AND id = ?2 AND appointment_id IS NULL AND status <> 'released'";
 
 const TOUCH_APPOINTMENT: &str = "
 UPDATE appointments SET status = ?2, row_version = row_version + 1, updated_at = ?3
@@ -365,6 +392,150 @@ impl AppointmentRepository for SqliteStore {
             context,
         )
         .await?;
+        touch(&mut tx, id, record.status, now, context).await?;
+        let updated = fetch(&mut tx, tenant, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        tx.commit()
+            .await
+            .map_err(|e| StorageError::from_sqlx(context, &e))?;
+        Ok(updated)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant, appointment = %id, position))]
+    async fn move_segment(
+        &self,
+        tenant: &TenantId,
+        id: AppointmentId,
+        position: u32,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        booking_uid: BookingUid,
+        replacing_hold: Option<SlotHoldId>,
+        now: DateTime<Utc>,
+    ) -> Result<AppointmentRecord, DomainError> {
+        let context = "moving an appointment segment";
+        let mut tx = self.write_transaction(context).await?;
+        let record = fetch(&mut tx, tenant, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        let moved = moved_segment(&record, position, start, end)?;
+        if let Some(hold_id) = replacing_hold {
+            let found = fetch_hold(&mut tx, tenant, hold_id).await?;
+            replaced_hold(hold_id, found)?;
+            sqlx::query(RELEASE_STANDALONE_HOLD)
+                .bind(tenant.as_str())
+                .bind(hold_id.0.to_string())
+                .bind(to_micros(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StorageError::from_sqlx(context, &e))?;
+        }
+        sqlx::query(RELEASE_LAPSED_IN_RANGE)
+            .bind(to_micros(now))
+            .bind(tenant.as_str())
+            .bind(u64_column("host_id", moved.host_id)?)
+            .bind(to_micros(start))
+            .bind(to_micros(end))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StorageError::from_sqlx(context, &e))?;
+        let key = id.0.to_string();
+        sqlx::query(MOVE_SEGMENT)
+            .bind(&key)
+            .bind(i64::from(position))
+            .bind(to_micros(start))
+            .bind(to_micros(end))
+            .bind(booking_uid.as_str())
+            .bind(to_micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StorageError::from_sqlx(context, &e))?;
+        let updated = sqlx::query(MOVE_HOLD)
+            .bind(&key)
+            .bind(i64::from(position))
+            .bind(to_micros(start))
+            .bind(to_micros(end))
+            .bind(booking_uid.as_str())
+            .bind(to_micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StorageError::from_sqlx(context, &e))?;
+        if updated.rows_affected() == 0 {
+            // An active segment always has a hold; restore one if not.
+            let status = hold_status_for(moved.status);
+            insert_hold(
+                &mut tx,
+                tenant,
+                id,
+                &moved,
+                status,
+                Some(&booking_uid),
+                now,
+                context,
+            )
+            .await?;
+        }
+        touch(&mut tx, id, record.status, now, context).await?;
+        let updated = fetch(&mut tx, tenant, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        tx.commit()
+            .await
+            .map_err(|e| StorageError::from_sqlx(context, &e))?;
+        Ok(updated)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant, appointment = %id, position, host_id))]
+    async fn reassign_host(
+        &self,
+        tenant: &TenantId,
+        id: AppointmentId,
+        position: u32,
+        host_id: u64,
+        now: DateTime<Utc>,
+    ) -> Result<AppointmentRecord, DomainError> {
+        let context = "reassigning an appointment segment";
+        let mut tx = self.write_transaction(context).await?;
+        let record = fetch(&mut tx, tenant, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        let Some(reassigned) = reassigned_segment(&record, position, host_id)? else {
+            return Ok(record);
+        };
+        let host = u64_column("host_id", host_id)?;
+        sqlx::query(RELEASE_LAPSED_IN_RANGE)
+            .bind(to_micros(now))
+            .bind(tenant.as_str())
+            .bind(host)
+            .bind(to_micros(reassigned.start))
+            .bind(to_micros(reassigned.end))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StorageError::from_sqlx(context, &e))?;
+        let key = id.0.to_string();
+        sqlx::query(REASSIGN_SEGMENT)
+            .bind(&key)
+            .bind(i64::from(position))
+            .bind(host)
+            .bind(to_micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StorageError::from_sqlx(context, &e))?;
+        let updated = sqlx::query(REASSIGN_HOLD)
+            .bind(&key)
+            .bind(i64::from(position))
+            .bind(host)
+            .bind(to_micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StorageError::from_sqlx(context, &e))?;
+        if updated.rows_affected() == 0 {
+            // An active segment always has a hold; restore one if not.
+            let status = hold_status_for(reassigned.status);
+            let uid = reassigned.booking_uid.as_ref();
+            insert_hold(&mut tx, tenant, id, &reassigned, status, uid, now, context).await?;
+        }
         touch(&mut tx, id, record.status, now, context).await?;
         let updated = fetch(&mut tx, tenant, id)
             .await?

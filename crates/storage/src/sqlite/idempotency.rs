@@ -1,5 +1,7 @@
 //! `IdempotencyStore` for SQLite: a claim is one upsert that only replaces
-//! an expired row, so of concurrent first requests exactly one inserts.
+//! an expired row, so of concurrent first requests exactly one inserts; a
+//! reclaim is one conditional update on the resource id it replaces, so of
+//! concurrent reclaimers exactly one matches.
 
 use std::time::Duration;
 
@@ -9,9 +11,10 @@ use calbridge_domain::{DomainError, IdempotencyKey, StoredResponse, TenantId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{SqliteStore, to_micros};
+use super::{SqliteStore, from_micros, to_micros};
 use crate::error::StorageError;
-use crate::rows::idempotency::{StoredIdempotency, check_hash, headers_json};
+use crate::rows::RowContext;
+use crate::rows::idempotency::{StoredIdempotency, check_hash, check_swap, headers_json};
 use crate::rows::positive_delta;
 
 /// Inserts the claim, or takes over an expired row; returns a row only
@@ -28,8 +31,16 @@ WHERE idempotency_keys.expires_at <= excluded.created_at
 RETURNING key";
 
 const GET: &str = "
-SELECT key, request_hash, resource_id, response_status, response_headers, response_body
+SELECT key, request_hash, resource_id, created_at, response_status, response_headers, response_body
 FROM idempotency_keys WHERE tenant_id = ?1 AND key = ?2 AND expires_at > ?3";
+
+/// Takes over a live in-progress claim that still names the stale
+/// resource (`IS` also matches two NULLs).
+const RECLAIM: &str = "
+UPDATE idempotency_keys
+SET resource_id = ?5, created_at = ?6, expires_at = ?7
+WHERE tenant_id = ?1 AND key = ?2 AND request_hash = ?3 AND resource_id IS ?4
+  AND completed_at IS NULL AND expires_at > ?6";
 
 const COMPLETE: &str = "
 UPDATE idempotency_keys
@@ -98,10 +109,17 @@ impl IdempotencyStore for SqliteStore {
                 .map_err(|e| StorageError::from_sqlx(context, &e))?;
             if let Some(row) = row {
                 let read = |e: sqlx::Error| StorageError::from_sqlx(context, &e);
+                let key: String = row.try_get("key").map_err(read)?;
+                let created_at = from_micros(
+                    &RowContext::new("idempotency_keys", key.clone()),
+                    "created_at",
+                    row.try_get("created_at").map_err(read)?,
+                )?;
                 let stored = StoredIdempotency {
-                    key: row.try_get("key").map_err(read)?,
+                    key,
                     request_hash: row.try_get("request_hash").map_err(read)?,
                     resource_id: row.try_get("resource_id").map_err(read)?,
+                    created_at,
                     response_status: row.try_get("response_status").map_err(read)?,
                     response_headers: row.try_get("response_headers").map_err(read)?,
                     response_body: row.try_get("response_body").map_err(read)?,
@@ -113,6 +131,34 @@ impl IdempotencyStore for SqliteStore {
             message: format!("{context}: the key kept changing under concurrent requests"),
         }
         .into())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant))]
+    async fn reclaim<'s>(
+        &self,
+        tenant: &TenantId,
+        key: &IdempotencyKey,
+        request_hash: &str,
+        stale_resource_id: Option<&'s str>,
+        new_resource_id: Option<String>,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<bool, DomainError> {
+        check_hash(request_hash)?;
+        check_swap(stale_resource_id, new_resource_id.as_deref())?;
+        let expires_at = now + positive_delta("ttl", ttl)?;
+        let done = sqlx::query(RECLAIM)
+            .bind(tenant.as_str())
+            .bind(key.as_str())
+            .bind(request_hash)
+            .bind(stale_resource_id)
+            .bind(new_resource_id.as_deref())
+            .bind(to_micros(now))
+            .bind(to_micros(expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(|e| StorageError::from_sqlx("reclaiming an idempotency key", &e))?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn complete(

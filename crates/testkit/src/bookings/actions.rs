@@ -65,6 +65,7 @@ pub(crate) fn create(
             now,
             exclude_uid: None,
             holder,
+            routed: input.routed_team_member_ids.as_deref(),
         };
         let host_ids = store.ensure_bookable(catalog, et, input.start, length, claim)?;
         let uid = new_uid();
@@ -188,6 +189,8 @@ pub(crate) fn reschedule(
             now,
             exclude_uid: Some(uid),
             holder: None,
+            // Round robin may pick another host, as Cal.com does by default.
+            routed: None,
         };
         let host_ids = store.ensure_bookable(catalog, et, input.start, length, claim)?;
 

@@ -92,6 +92,8 @@ pub(crate) struct CreateInput {
     pub(crate) booking_fields_responses: Map<String, Value>,
     /// `instant: true` (team events only).
     pub(crate) instant: bool,
+    /// `routing.teamMemberIds`: round robin assigns only one of these.
+    pub(crate) routed_team_member_ids: Option<Vec<u64>>,
 }
 
 /// A validated `RescheduleBookingInput_2024_08_13`.
@@ -251,6 +253,7 @@ pub(crate) fn parse_create(body: &Map<String, Value>) -> Result<CreateInput, Api
             false
         }
     };
+    let routed_team_member_ids = routing(body, &mut errors);
     if let Some(v) = opt(body, "recurrenceCount")
         && !v.as_f64().is_some_and(|f| f.fract() == 0.0 && f >= 1.0)
     {
@@ -273,6 +276,7 @@ pub(crate) fn parse_create(body: &Map<String, Value>) -> Result<CreateInput, Api
             metadata: metadata.unwrap_or_default(),
             booking_fields_responses: booking_fields_responses.unwrap_or_default(),
             instant,
+            routed_team_member_ids,
         }),
         _ => Err(ApiError::BadRequest(pipe_message(&errors))),
     }
@@ -376,6 +380,25 @@ pub(crate) fn optional_string(
         );
     }
     s
+}
+
+/// `routing`: an object whose required `teamMemberIds` is an array of
+/// user ids (the `Routing` schema).
+fn routing(body: &Map<String, Value>, errors: &mut Vec<ValidationError>) -> Option<Vec<u64>> {
+    let routing = object(body, "routing", errors)?;
+    let ids = routing
+        .get("teamMemberIds")
+        .and_then(Value::as_array)
+        .and_then(|ids| ids.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>());
+    if ids.is_none() {
+        errors.push(
+            ValidationError::new("routing", routing.get("teamMemberIds")).constraint(
+                "isArray",
+                "routing.teamMemberIds must be an array of numbers",
+            ),
+        );
+    }
+    ids
 }
 
 fn object(

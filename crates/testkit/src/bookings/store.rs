@@ -73,6 +73,8 @@ pub(crate) struct Claim<'a> {
     pub(crate) exclude_uid: Option<&'a str>,
     /// A reservation the booker holds.
     pub(crate) holder: Option<&'a str>,
+    /// Round robin: only these members may be assigned (`routing`).
+    pub(crate) routed: Option<&'a [u64]>,
 }
 
 /// All bookings (creation order) and reservations.
@@ -228,6 +230,7 @@ impl Store {
             now,
             exclude_uid,
             holder,
+            routed,
         } = claim;
         if start < now {
             return Err(ApiError::BadRequest(IN_THE_PAST.to_owned()));
@@ -279,6 +282,7 @@ impl Store {
                         .count()
                 };
                 free.iter()
+                    .filter(|h| routed.is_none_or(|r| r.contains(h)))
                     .min_by_key(|h| (load(h), **h))
                     .map(|h| vec![*h])
                     .ok_or_else(taken)

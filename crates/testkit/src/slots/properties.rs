@@ -42,6 +42,7 @@ fn input(event_type: u64, start: DateTime<Utc>, n: usize) -> CreateInput {
         metadata: Map::new(),
         booking_fields_responses: Map::new(),
         instant: false,
+        routed_team_member_ids: None,
     }
 }
 

@@ -363,6 +363,10 @@ fn v1_create_input(body: &Map<String, Value>) -> Result<CreateInput, String> {
                 metadata: meta.clone(),
                 booking_fields_responses: Map::new(),
                 instant: false,
+                routed_team_member_ids: body
+                    .get("routedTeamMemberIds")
+                    .and_then(Value::as_array)
+                    .map(|ids| ids.iter().filter_map(Value::as_u64).collect()),
             })
         }
         _ => Err(problems
