@@ -209,3 +209,50 @@ async fn round_robin_without_staff_books_whoever_cal_com_finds_free_and_holds_th
         );
     }
 }
+
+#[tokio::test]
+async fn a_rescheduled_round_robin_booking_holds_the_host_cal_com_reassigned() {
+    let app = spawn_app().await;
+    let afternoon = both_free(&app).await;
+    let (status, booked) = app
+        .post(
+            "/api/bookings",
+            &body(ROUND_ROBIN, &afternoon, "r@example.com", Some(COLLEAGUE)),
+        )
+        .await;
+    assert_eq!(status, 201, "{booked}");
+    // The morning: the colleague is not working, so Cal.com hands the
+    // booking to the demo user.
+    let morning = app.slots_on(ROUND_ROBIN, next_weekday()).await[0].clone();
+    let (status, moved) = app
+        .post(
+            &format!(
+                "/api/bookings/{}/reschedule",
+                booked["uid"].as_str().unwrap()
+            ),
+            &json!({"start": morning}),
+        )
+        .await;
+    assert_eq!(status, 201, "{moved}");
+    let new_uid = moved["uid"].as_str().unwrap();
+    assert_eq!(upstream_hosts(&app, new_uid), vec![DEMO_USER]);
+    let record = app
+        .state
+        .storage
+        .appointments
+        .find_by_booking_uid(
+            &crate::helpers::demo_tenant(),
+            &new_uid.to_owned().try_into().unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("the segment follows the booking");
+    assert_eq!(record.segments[0].host_id, DEMO_USER);
+    assert_eq!(
+        record.segments[0].start.to_rfc3339(),
+        chrono::DateTime::parse_from_rfc3339(&morning)
+            .unwrap()
+            .to_utc()
+            .to_rfc3339()
+    );
+}

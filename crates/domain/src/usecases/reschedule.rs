@@ -207,10 +207,54 @@ impl BookingService {
                 self.clock.now(),
             )
             .await;
-        if let Err(e) = moved {
-            tracing::error!(appointment = %id, position, new = %new.uid, error = %e,
-                "segment not moved to the rescheduled time; sync will repair it");
-            self.release_guard(local, guard.hold).await;
+        match moved {
+            Ok(record) => {
+                let held_by = record.segment(position).map(|s| s.host_id);
+                self.follow_new_host(local, id, position, held_by, new)
+                    .await;
+            }
+            Err(e) => {
+                tracing::error!(appointment = %id, position, new = %new.uid, error = %e,
+                    "segment not moved to the rescheduled time; sync will repair it");
+                self.release_guard(local, guard.hold).await;
+            }
+        }
+    }
+
+    /// Round robin may hand a rescheduled booking to another host; the
+    /// segment's hold follows whoever Cal.com assigned, when that person
+    /// hosts the event type. A refusal keeps the hold where it is (the
+    /// time stays guarded, under the old name).
+    async fn follow_new_host(
+        &self,
+        local: &LocalHolds,
+        id: AppointmentId,
+        position: u32,
+        held_by: Option<u64>,
+        new: &Booking,
+    ) {
+        let Some(assigned) = new.host.as_ref().map(|h| h.id) else {
+            return;
+        };
+        if held_by == Some(assigned) {
+            return;
+        }
+        let hosts_it = match self.event_types().await {
+            Ok(types) => types
+                .iter()
+                .any(|t| t.id == new.event_type_id && t.host_ids.contains(&assigned)),
+            Err(_) => false,
+        };
+        if !hosts_it {
+            return;
+        }
+        if let Err(e) = local
+            .appointments
+            .reassign_host(&self.tenant, id, position, assigned, self.clock.now())
+            .await
+        {
+            tracing::warn!(appointment = %id, position, host = assigned, error = %e,
+                "hold stays on the previous host after the reschedule");
         }
     }
 
