@@ -153,6 +153,7 @@ impl Application {
                 calcom,
                 demo_token,
                 saga_worker,
+                tokens: crate::auth::TokenCache::new(),
             },
             demo_calcom,
             sync_interval: std::time::Duration::from_secs(settings.sync_interval_secs),

@@ -48,6 +48,8 @@ pub struct AppState {
     /// The saga worker's poll interval, lease and backoff; the engine the
     /// routes build uses the same lease and backoff as the worker.
     pub saga_worker: crate::settings::SagaWorkerSettings,
+    /// Bearer tokens verified in the last few seconds.
+    pub tokens: crate::auth::TokenCache,
 }
 
 impl AppState {

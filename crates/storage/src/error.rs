@@ -144,6 +144,10 @@ impl StorageError {
             Some(ConstraintKind::Unique) => Self::Conflict {
                 message: format!("{context}: a row with this key already exists"),
             },
+            Some(ConstraintKind::TooLong) => Self::InvalidInput {
+                field: "end",
+                message: format!("{context}: a hold lasts at most 31 days"),
+            },
             None => Self::Query { message },
         }
     }
@@ -227,10 +231,15 @@ enum ConstraintKind {
     Overlap,
     /// A duplicate primary or unique key.
     Unique,
+    /// A hold longer than `SlotHold::MAX_LENGTH`.
+    TooLong,
 }
 
 /// The message the SQLite overlap triggers raise (see the migration).
 pub(crate) const SQLITE_OVERLAP_MESSAGE: &str = "slot_holds_no_overlap";
+
+/// The message the SQLite triggers raise for a hold over 31 days.
+const SQLITE_TOO_LONG_MESSAGE: &str = "slot_holds_too_long";
 
 /// Which constraint, if any, a database error reports.
 fn constraint_kind(error: &sqlx::Error) -> Option<ConstraintKind> {
@@ -241,6 +250,9 @@ fn constraint_kind(error: &sqlx::Error) -> Option<ConstraintKind> {
         return match pg.code() {
             "23P01" => Some(ConstraintKind::Overlap), // exclusion_violation
             "23505" => Some(ConstraintKind::Unique),  // unique_violation
+            "23514" if pg.constraint() == Some("slot_holds_max_length") => {
+                Some(ConstraintKind::TooLong) // check_violation
+            }
             _ => None,
         };
     }
@@ -250,6 +262,9 @@ fn constraint_kind(error: &sqlx::Error) -> Option<ConstraintKind> {
             // SQLITE_CONSTRAINT_TRIGGER from RAISE(ABORT, ...)
             Some(1811) if db.message().contains(SQLITE_OVERLAP_MESSAGE) => {
                 Some(ConstraintKind::Overlap)
+            }
+            Some(1811) if db.message().contains(SQLITE_TOO_LONG_MESSAGE) => {
+                Some(ConstraintKind::TooLong)
             }
             // SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
             Some(1555 | 2067) => Some(ConstraintKind::Unique),

@@ -3,11 +3,15 @@
 //! record, and the hashes are compared in constant time, so neither the
 //! database nor response timing reveals a usable token.
 
+use std::time::Duration;
+
 use calbridge_domain::models::ApiTokenRecord;
 use calbridge_domain::ports::{Clock, TenantRepository};
 use calbridge_domain::{DomainError, TenantId};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
+
+use super::token_cache::TokenCache;
 
 /// Every token starts with this, so leaked tokens are easy to grep for.
 const PREFIX: &str = "cbt_";
@@ -88,6 +92,19 @@ pub async fn authenticate(
     tenants: &dyn TenantRepository,
     presented: &SecretString,
 ) -> Result<Option<TenantId>, DomainError> {
+    authenticate_cached(tenants, &TokenCache::with_ttl(Duration::ZERO), presented).await
+}
+
+/// [`authenticate`], answering from `cache` when the token was verified
+/// recently and remembering successful verifications.
+///
+/// # Errors
+/// `Unavailable { Storage }` when the store cannot be reached.
+pub async fn authenticate_cached(
+    tenants: &dyn TenantRepository,
+    cache: &TokenCache,
+    presented: &SecretString,
+) -> Result<Option<TenantId>, DomainError> {
     let token = presented.expose_secret();
     if token.len() > MAX_TOKEN_LEN {
         return Ok(None);
@@ -101,14 +118,18 @@ pub async fn authenticate(
     if lookup.is_empty() || !lookup.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
+    let presented_hash = sha256_hex(token);
+    if let Some(tenant) = cache.get(&presented_hash).await {
+        return Ok(Some(tenant));
+    }
     let Some(record) = tenants.token_by_lookup(lookup).await? else {
         return Ok(None);
     };
-    let presented_hash = sha256_hex(token);
-    Ok(
-        constant_time_eq(presented_hash.as_bytes(), record.token_sha256.as_bytes())
-            .then_some(record.tenant),
-    )
+    if !constant_time_eq(presented_hash.as_bytes(), record.token_sha256.as_bytes()) {
+        return Ok(None);
+    }
+    cache.insert(presented_hash, record.tenant.clone()).await;
+    Ok(Some(record.tenant))
 }
 
 #[cfg(test)]
@@ -174,6 +195,85 @@ mod tests {
             );
         }
         assert!(!format!("{issued:?}").contains(&token));
+    }
+
+    /// A store that answers `token_by_lookup` with `record` and counts calls.
+    fn counting(record: ApiTokenRecord) -> (MockTenantRepository, Arc<Mutex<usize>>) {
+        let calls = Arc::new(Mutex::new(0));
+        let c = calls.clone();
+        let mut m = MockTenantRepository::new();
+        m.expect_token_by_lookup().returning(move |_| {
+            *c.lock().unwrap() += 1;
+            Ok(Some(record.clone()))
+        });
+        (m, calls)
+    }
+
+    #[tokio::test]
+    async fn a_verified_token_is_answered_from_the_cache_until_it_lapses() {
+        let setup = repo();
+        let tenant = TenantId::parse("acme").unwrap();
+        let issued = issue_token(&setup, &SystemClock, &tenant, "cli", false)
+            .await
+            .unwrap();
+        let lookup = issued.token.expose_secret()["cbt_".len()..]
+            .split_once('_')
+            .unwrap()
+            .0
+            .to_owned();
+        let record = setup.token_by_lookup(&lookup).await.unwrap().unwrap();
+        let (store, calls) = counting(record);
+        let cache = TokenCache::with_ttl(Duration::from_millis(50));
+        for _ in 0..3 {
+            let got = authenticate_cached(&store, &cache, &issued.token).await;
+            assert_eq!(got.unwrap(), Some(tenant.clone()));
+        }
+        assert_eq!(
+            *calls.lock().unwrap(),
+            1,
+            "one store lookup for three requests"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        authenticate_cached(&store, &cache, &issued.token)
+            .await
+            .unwrap();
+        assert_eq!(
+            *calls.lock().unwrap(),
+            2,
+            "asked again once the entry lapsed"
+        );
+    }
+
+    #[tokio::test]
+    async fn rejected_tokens_are_never_cached() {
+        let setup = repo();
+        let tenant = TenantId::parse("acme").unwrap();
+        let issued = issue_token(&setup, &SystemClock, &tenant, "cli", false)
+            .await
+            .unwrap();
+        let lookup = issued.token.expose_secret()["cbt_".len()..]
+            .split_once('_')
+            .unwrap()
+            .0
+            .to_owned();
+        let record = setup.token_by_lookup(&lookup).await.unwrap().unwrap();
+        let (store, calls) = counting(record);
+        let cache = TokenCache::new();
+        let mut wrong = issued.token.expose_secret().to_owned();
+        let last = wrong.pop();
+        wrong.push(if last == Some('0') { '1' } else { '0' });
+        let wrong = SecretString::from(wrong);
+        for _ in 0..2 {
+            let got = authenticate_cached(&store, &cache, &wrong).await.unwrap();
+            assert_eq!(got, None);
+        }
+        assert_eq!(*calls.lock().unwrap(), 2);
+        assert_eq!(
+            authenticate_cached(&store, &cache, &issued.token)
+                .await
+                .unwrap(),
+            Some(tenant)
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 mod api_token;
 pub mod demo_token_route;
+mod token_cache;
 mod webhook_signature;
 
-pub use api_token::{IssuedToken, authenticate, issue_token};
+pub use api_token::{IssuedToken, authenticate, authenticate_cached, issue_token};
+pub use token_cache::{TOKEN_CACHE_TTL, TokenCache};
 pub use webhook_signature::{SignatureCheck, verify_signature};

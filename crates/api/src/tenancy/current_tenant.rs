@@ -37,7 +37,9 @@ impl FromRequestParts<AppState> for CurrentTenant {
                 message: "malformed Authorization header: expected Bearer <token>",
             })?;
         let token = SecretString::from(token.to_owned());
-        match crate::auth::authenticate(&*state.storage.tenants, &token).await? {
+        match crate::auth::authenticate_cached(&*state.storage.tenants, &state.tokens, &token)
+            .await?
+        {
             Some(tenant) => Ok(CurrentTenant(tenant)),
             None => Err(ApiError::Unauthorized {
                 message: "invalid or revoked bearer token",

@@ -82,6 +82,7 @@ async fn state_with(db_up: bool, calendar_up: bool) -> AppState {
         mode: Mode::Live,
         storage,
         saga_worker: Default::default(),
+        tokens: Default::default(),
     }
 }
 

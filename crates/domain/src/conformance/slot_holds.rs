@@ -31,6 +31,7 @@ pub async fn run_all(repo: &dyn SlotHoldRepository) {
     release_expired_sweeps_lapsed_holds(repo).await;
     duplicate_ids_conflict(repo).await;
     invalid_holds_are_refused(repo).await;
+    the_longest_holds_still_block_and_longer_ones_are_refused(repo).await;
 }
 
 /// A hold of `host` over `[start_min, end_min)` after the base instant.
@@ -440,5 +441,47 @@ pub async fn invalid_holds_are_refused(repo: &dyn SlotHoldRepository) {
     assert!(
         matches!(error, DomainError::InvalidInput { .. }),
         "a lapsed-on-arrival hold: {error:?}"
+    );
+}
+
+/// Stores may look for overlaps among holds that start at most
+/// [`SlotHold::MAX_LENGTH`] before a range; a hold of exactly that length
+/// must still block its last minute, and a longer one cannot be stored.
+pub async fn the_longest_holds_still_block_and_longer_ones_are_refused(
+    repo: &dyn SlotHoldRepository,
+) {
+    let tenant = fresh_tenant();
+    let host = fresh_host();
+    let max = SlotHold::MAX_LENGTH.num_minutes();
+    acquire(repo, &tenant, &hold(host, 0, max)).await;
+    let last_minute = hold(host, max - 1, max + 30);
+    let error = err(
+        SUITE,
+        repo.acquire(&tenant, &last_minute, now()).await,
+        "a hold over the last minute of a 31-day hold",
+    );
+    assert!(
+        matches!(error, DomainError::SlotUnavailable { .. }),
+        "a 31-day hold must block its last minute: {error:?}"
+    );
+    let listed = ok(
+        SUITE,
+        repo.active_for_host(&tenant, host, at(max - 1), at(max), now())
+            .await,
+        "listing holds over the last minute",
+    );
+    assert_eq!(listed.len(), 1, "the 31-day hold is found from its end");
+    acquire(repo, &tenant, &hold(host, max, max + 30)).await;
+
+    let mut too_long = hold(fresh_host(), 0, 30);
+    too_long.end = too_long.start + SlotHold::MAX_LENGTH + TimeDelta::minutes(1);
+    let error = err(
+        SUITE,
+        repo.acquire(&tenant, &too_long, now()).await,
+        "a hold longer than 31 days",
+    );
+    assert!(
+        matches!(error, DomainError::InvalidInput { .. }),
+        "a hold longer than 31 days: {error:?}"
     );
 }

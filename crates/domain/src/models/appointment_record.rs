@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
 use crate::ids::{AppointmentId, BookingUid, EventTypeId};
-use crate::models::Attendee;
+use crate::models::{Attendee, SlotHold};
 
 /// Where a composite appointment is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -199,6 +199,12 @@ impl AppointmentRecord {
                     format!("segment {i} must end after it starts"),
                 ));
             }
+            if p.end - p.start > SlotHold::MAX_LENGTH {
+                return Err(DomainError::invalid(
+                    "segments",
+                    format!("segment {i} is longer than 31 days"),
+                ));
+            }
             let overlapping = plans.iter().enumerate().any(|(j, q)| {
                 j != i && q.host_id == p.host_id && q.start < p.end && p.start < q.end
             });
@@ -303,6 +309,8 @@ mod tests {
         assert!(new(vec![plan(1, 0, 30), plan(2, 20, 40)]).is_ok());
         assert!(new(vec![plan(1, 0, 30), plan(1, 30, 40)]).is_ok());
         assert!(new((0..21).map(|i| plan(i, 0, 30)).collect()).is_err());
+        assert!(new(vec![plan(1, 0, 31 * 24 * 60)]).is_ok());
+        assert!(new(vec![plan(1, 0, 31 * 24 * 60 + 1)]).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -101,6 +101,9 @@ impl NewSlotHold {
         if end <= start {
             return Err(DomainError::invalid("end", "must be after start"));
         }
+        if end - start > SlotHold::MAX_LENGTH {
+            return Err(DomainError::invalid("end", "a hold lasts at most 31 days"));
+        }
         Ok(Self {
             id: SlotHoldId::new(),
             host_id,
@@ -146,6 +149,11 @@ pub struct SlotHold {
 }
 
 impl SlotHold {
+    /// The longest hold. The bound lets stores look for overlaps among
+    /// holds starting at most this long before a range, instead of among
+    /// every hold a host ever had.
+    pub const MAX_LENGTH: TimeDelta = TimeDelta::days(31);
+
     /// Whether the hold occupies its time at `now` (active and not lapsed).
     pub fn is_active_at(&self, now: DateTime<Utc>) -> bool {
         match self.status {
@@ -181,6 +189,10 @@ mod tests {
         let now = Utc::now();
         assert!(NewSlotHold::new(1, now, now).is_err());
         assert!(NewSlotHold::new(1, now, now - TimeDelta::minutes(1)).is_err());
+        assert!(NewSlotHold::new(1, now, now + SlotHold::MAX_LENGTH).is_ok());
+        assert!(
+            NewSlotHold::new(1, now, now + SlotHold::MAX_LENGTH + TimeDelta::seconds(1)).is_err()
+        );
         let new = NewSlotHold::new(1, now, now + TimeDelta::minutes(30))
             .unwrap()
             .expiring_at(now + TimeDelta::minutes(5));

@@ -17,11 +17,13 @@ use crate::rows::slot_hold::{StoredSlotHold, managed_by_appointment};
 use crate::rows::{RowContext, u64_column};
 
 /// Releases lapsed holds of a host overlapping `[?4, ?5)`, so they do not
-/// block a new hold (the trigger counts every `held` row).
+/// block a new hold (the trigger counts every `held` row). Holds last at
+/// most 31 days (migration 0010), which bounds the index walk.
 pub(super) const RELEASE_LAPSED_IN_RANGE: &str = "
 UPDATE slot_holds SET status = 'released', updated_at = ?1
 WHERE tenant_id = ?2 AND host_id = ?3 AND status = 'held'
   AND expires_at IS NOT NULL AND expires_at <= ?1
+  AND start_at > ?4 - 2678400000000
   AND start_at < ?5 AND ?4 < end_at";
 
 const INSERT: &str = "
@@ -49,6 +51,7 @@ SELECT id, host_id, start_at, end_at, status, expires_at, appointment_id, segmen
 FROM slot_holds
 WHERE tenant_id = ?1 AND host_id = ?2
   AND (status = 'confirmed' OR (status = 'held' AND (expires_at IS NULL OR expires_at > ?5)))
+  AND start_at > ?3 - 2678400000000
   AND start_at < ?4 AND ?3 < end_at
 ORDER BY start_at, id";
 
