@@ -197,6 +197,25 @@ mod tests {
         assert!(!format!("{issued:?}").contains(&token));
     }
 
+    /// A token issued to `tenant`, and a store that knows only it and
+    /// counts its lookups.
+    async fn issued_and_counting(
+        tenant: &TenantId,
+    ) -> (IssuedToken, MockTenantRepository, Arc<Mutex<usize>>) {
+        let setup = repo();
+        let issued = issue_token(&setup, &SystemClock, tenant, "cli", false)
+            .await
+            .unwrap();
+        let lookup = issued.token.expose_secret()["cbt_".len()..]
+            .split_once('_')
+            .unwrap()
+            .0
+            .to_owned();
+        let record = setup.token_by_lookup(&lookup).await.unwrap().unwrap();
+        let (store, calls) = counting(record);
+        (issued, store, calls)
+    }
+
     /// A store that answers `token_by_lookup` with `record` and counts calls.
     fn counting(record: ApiTokenRecord) -> (MockTenantRepository, Arc<Mutex<usize>>) {
         let calls = Arc::new(Mutex::new(0));
@@ -211,18 +230,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_verified_token_is_answered_from_the_cache_until_it_lapses() {
-        let setup = repo();
         let tenant = TenantId::parse("acme").unwrap();
-        let issued = issue_token(&setup, &SystemClock, &tenant, "cli", false)
-            .await
-            .unwrap();
-        let lookup = issued.token.expose_secret()["cbt_".len()..]
-            .split_once('_')
-            .unwrap()
-            .0
-            .to_owned();
-        let record = setup.token_by_lookup(&lookup).await.unwrap().unwrap();
-        let (store, calls) = counting(record);
+        let (issued, store, calls) = issued_and_counting(&tenant).await;
         let cache = TokenCache::with_ttl(Duration::from_millis(50));
         for _ in 0..3 {
             let got = authenticate_cached(&store, &cache, &issued.token).await;
@@ -246,18 +255,8 @@ mod tests {
 
     #[tokio::test]
     async fn rejected_tokens_are_never_cached() {
-        let setup = repo();
         let tenant = TenantId::parse("acme").unwrap();
-        let issued = issue_token(&setup, &SystemClock, &tenant, "cli", false)
-            .await
-            .unwrap();
-        let lookup = issued.token.expose_secret()["cbt_".len()..]
-            .split_once('_')
-            .unwrap()
-            .0
-            .to_owned();
-        let record = setup.token_by_lookup(&lookup).await.unwrap().unwrap();
-        let (store, calls) = counting(record);
+        let (issued, store, calls) = issued_and_counting(&tenant).await;
         let cache = TokenCache::new();
         let mut wrong = issued.token.expose_secret().to_owned();
         let last = wrong.pop();

@@ -27,6 +27,26 @@ async fn both_free(app: &TestApp) -> String {
     app.slots_on(COLLECTIVE, next_weekday()).await[0].clone()
 }
 
+/// The local appointment segment (and so the hold) behind booking `uid`.
+async fn held_segment(app: &TestApp, uid: &str) -> calbridge_domain::SegmentRecord {
+    let record = app
+        .state
+        .storage
+        .appointments
+        .find_by_booking_uid(
+            &crate::helpers::demo_tenant(),
+            &uid.to_owned().try_into().unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("the booking's appointment");
+    record
+        .segments
+        .into_iter()
+        .find(|s| s.booking_uid.as_ref().is_some_and(|u| u.as_str() == uid))
+        .expect("the booking's segment")
+}
+
 fn upstream_hosts(app: &TestApp, uid: &str) -> Vec<u64> {
     app.mock
         .bookings()
@@ -192,19 +212,9 @@ async fn round_robin_without_staff_books_whoever_cal_com_finds_free_and_holds_th
         assert_eq!(status, 201, "{start}: {booked}");
         let uid = booked["uid"].as_str().unwrap();
         assert_eq!(upstream_hosts(&app, uid), vec![DEMO_USER]);
-        let record = app
-            .state
-            .storage
-            .appointments
-            .find_by_booking_uid(
-                &crate::helpers::demo_tenant(),
-                &uid.to_owned().try_into().unwrap(),
-            )
-            .await
-            .unwrap()
-            .expect("the booking's appointment");
         assert_eq!(
-            record.segments[0].host_id, DEMO_USER,
+            held_segment(&app, uid).await.host_id,
+            DEMO_USER,
             "the hold follows the host Cal.com assigned"
         );
     }
@@ -236,20 +246,10 @@ async fn a_rescheduled_round_robin_booking_holds_the_host_cal_com_reassigned() {
     assert_eq!(status, 201, "{moved}");
     let new_uid = moved["uid"].as_str().unwrap();
     assert_eq!(upstream_hosts(&app, new_uid), vec![DEMO_USER]);
-    let record = app
-        .state
-        .storage
-        .appointments
-        .find_by_booking_uid(
-            &crate::helpers::demo_tenant(),
-            &new_uid.to_owned().try_into().unwrap(),
-        )
-        .await
-        .unwrap()
-        .expect("the segment follows the booking");
-    assert_eq!(record.segments[0].host_id, DEMO_USER);
+    let segment = held_segment(&app, new_uid).await;
+    assert_eq!(segment.host_id, DEMO_USER);
     assert_eq!(
-        record.segments[0].start.to_rfc3339(),
+        segment.start.to_rfc3339(),
         chrono::DateTime::parse_from_rfc3339(&morning)
             .unwrap()
             .to_utc()

@@ -87,20 +87,16 @@ impl BookingService {
         let Some(et) = et else {
             return slots;
         };
-        let mut held = Vec::new();
-        for host in hold_hosts(&et) {
-            match local
-                .holds
-                .active_for_host(&self.tenant, host, from, to, now)
-                .await
-            {
-                Ok(holds) => held.push(holds),
-                Err(e) => {
-                    tracing::warn!(host, error = %e, "local holds unreadable; slots as the calendar has them");
-                    return slots;
-                }
+        let held = match self
+            .holds_of_hosts(local, hold_hosts(&et), from, to, now)
+            .await
+        {
+            Ok(held) => held,
+            Err(e) => {
+                tracing::warn!(error = %e, "local holds unreadable; slots as the calendar has them");
+                return slots;
             }
-        }
+        };
         slots
             .into_iter()
             .filter(|s| !is_held(et.scheduling, &held, s))
@@ -217,7 +213,7 @@ mod tests {
 
     use std::sync::Arc;
 
-    use crate::models::{EventType, HoldStatus, Scheduling, SlotHold, SlotHoldId};
+    use crate::models::{EventType, Scheduling, SlotHold};
     use crate::ports::MockSlotHoldRepository;
     use crate::usecases::LocalHolds;
     use crate::usecases::composite::OWN_ACCOUNT_HOST;
@@ -240,19 +236,7 @@ mod tests {
     /// A hold of `host` from `h:m` for `minutes`.
     fn hold(host: u64, h: u32, m: u32, minutes: i64) -> SlotHold {
         let start = Utc.with_ymd_and_hms(2030, 1, 7, h, m, 0).unwrap();
-        SlotHold {
-            id: SlotHoldId::new(),
-            host_id: host,
-            start,
-            end: start + TimeDelta::minutes(minutes),
-            status: HoldStatus::Held,
-            expires_at: None,
-            appointment_id: None,
-            segment_position: None,
-            booking_uid: None,
-            created_at: now(),
-            updated_at: now(),
-        }
+        held(host, start, start + TimeDelta::minutes(minutes))
     }
 
     /// Slots at 9, 10 and 11 for an event type of `scheduling`/`hosts`,

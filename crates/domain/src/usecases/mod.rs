@@ -13,7 +13,10 @@ mod slot_cache;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use crate::ids::TenantId;
+use crate::models::SlotHold;
 use crate::ports::{
     AppointmentRepository, BookingRepository, CachePort, CalendarPort, Clock, SlotHoldRepository,
 };
@@ -97,6 +100,31 @@ impl BookingService {
     pub fn tenant(&self) -> &TenantId {
         &self.tenant
     }
+
+    /// Each host's holds active at `now` over `[from, to)`, one list per
+    /// host in the order given (empty lists without local holds).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub(crate) async fn holds_of_hosts(
+        &self,
+        local: &LocalHolds,
+        hosts: impl IntoIterator<Item = u64>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> crate::error::Result<Vec<Vec<SlotHold>>> {
+        let mut held = Vec::new();
+        for host in hosts {
+            held.push(
+                local
+                    .holds
+                    .active_for_host(&self.tenant, host, from, to, now)
+                    .await?,
+            );
+        }
+        Ok(held)
+    }
 }
 
 #[cfg(test)]
@@ -111,11 +139,30 @@ pub(crate) mod test_support {
 
     use super::BookingService;
     use crate::ids::{BookingUid, EventTypeId, TenantId};
-    use crate::models::{Appointment, Attendee, Booking, BookingStatus, Email};
+    use crate::models::{
+        Appointment, Attendee, Booking, BookingStatus, Email, HoldStatus, SlotHold, SlotHoldId,
+    };
     use crate::ports::{MockBookingRepository, MockCachePort, MockCalendarPort, MockClock};
 
     pub fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2030, 1, 7, 8, 0, 0).unwrap()
+    }
+
+    /// An active, never-lapsing hold of `host` over `[start, end)`.
+    pub fn held(host: u64, start: DateTime<Utc>, end: DateTime<Utc>) -> SlotHold {
+        SlotHold {
+            id: SlotHoldId::new(),
+            host_id: host,
+            start,
+            end,
+            status: HoldStatus::Held,
+            expires_at: None,
+            appointment_id: None,
+            segment_position: None,
+            booking_uid: None,
+            created_at: now(),
+            updated_at: now(),
+        }
     }
 
     pub fn clock() -> MockClock {

@@ -268,6 +268,26 @@ async fn touch(
     Ok(())
 }
 
+/// Ends a segment change: bumps the appointment's version, reads it back
+/// and commits.
+async fn finish(
+    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    tenant: &TenantId,
+    id: AppointmentId,
+    status: AppointmentStatus,
+    now: DateTime<Utc>,
+    context: &str,
+) -> Result<AppointmentRecord, StorageError> {
+    touch(&mut tx, id, status, now, context).await?;
+    let updated = fetch(&mut tx, tenant, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    tx.commit()
+        .await
+        .map_err(|e| StorageError::from_sqlx(context, &e))?;
+    Ok(updated)
+}
+
 #[async_trait]
 impl AppointmentRepository for PgStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant, appointment = %appointment.id))]
@@ -409,14 +429,7 @@ impl AppointmentRepository for PgStore {
             context,
         )
         .await?;
-        touch(&mut tx, id, record.status, now, context).await?;
-        let updated = fetch(&mut tx, tenant, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
-        tx.commit()
-            .await
-            .map_err(|e| StorageError::from_sqlx(context, &e))?;
-        Ok(updated)
+        Ok(finish(tx, tenant, id, record.status, now, context).await?)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant, appointment = %id, position))]
@@ -498,14 +511,7 @@ impl AppointmentRepository for PgStore {
             )
             .await?;
         }
-        touch(&mut tx, id, record.status, now, context).await?;
-        let updated = fetch(&mut tx, tenant, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
-        tx.commit()
-            .await
-            .map_err(|e| StorageError::from_sqlx(context, &e))?;
-        Ok(updated)
+        Ok(finish(tx, tenant, id, record.status, now, context).await?)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant, appointment = %id, position, host_id))]
@@ -557,14 +563,7 @@ impl AppointmentRepository for PgStore {
             let uid = reassigned.booking_uid.as_ref();
             insert_hold(&mut tx, tenant, id, &reassigned, status, uid, now, context).await?;
         }
-        touch(&mut tx, id, record.status, now, context).await?;
-        let updated = fetch(&mut tx, tenant, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
-        tx.commit()
-            .await
-            .map_err(|e| StorageError::from_sqlx(context, &e))?;
-        Ok(updated)
+        Ok(finish(tx, tenant, id, record.status, now, context).await?)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant, appointment = %id, status = status.as_str()))]

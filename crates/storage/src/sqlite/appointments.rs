@@ -256,6 +256,26 @@ async fn touch(
     Ok(())
 }
 
+/// Ends a segment change: bumps the appointment's version, reads it back
+/// and commits.
+async fn finish(
+    mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    tenant: &TenantId,
+    id: AppointmentId,
+    status: AppointmentStatus,
+    now: DateTime<Utc>,
+    context: &str,
+) -> Result<AppointmentRecord, StorageError> {
+    touch(&mut tx, id, status, now, context).await?;
+    let updated = fetch(&mut tx, tenant, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    tx.commit()
+        .await
+        .map_err(|e| StorageError::from_sqlx(context, &e))?;
+    Ok(updated)
+}
+
 #[async_trait]
 impl AppointmentRepository for SqliteStore {
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant, appointment = %appointment.id))]
@@ -392,14 +412,7 @@ impl AppointmentRepository for SqliteStore {
             context,
         )
         .await?;
-        touch(&mut tx, id, record.status, now, context).await?;
-        let updated = fetch(&mut tx, tenant, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
-        tx.commit()
-            .await
-            .map_err(|e| StorageError::from_sqlx(context, &e))?;
-        Ok(updated)
+        Ok(finish(tx, tenant, id, record.status, now, context).await?)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant, appointment = %id, position))]
@@ -476,14 +489,7 @@ impl AppointmentRepository for SqliteStore {
             )
             .await?;
         }
-        touch(&mut tx, id, record.status, now, context).await?;
-        let updated = fetch(&mut tx, tenant, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
-        tx.commit()
-            .await
-            .map_err(|e| StorageError::from_sqlx(context, &e))?;
-        Ok(updated)
+        Ok(finish(tx, tenant, id, record.status, now, context).await?)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant, appointment = %id, position, host_id))]
@@ -536,14 +542,7 @@ impl AppointmentRepository for SqliteStore {
             let uid = reassigned.booking_uid.as_ref();
             insert_hold(&mut tx, tenant, id, &reassigned, status, uid, now, context).await?;
         }
-        touch(&mut tx, id, record.status, now, context).await?;
-        let updated = fetch(&mut tx, tenant, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
-        tx.commit()
-            .await
-            .map_err(|e| StorageError::from_sqlx(context, &e))?;
-        Ok(updated)
+        Ok(finish(tx, tenant, id, record.status, now, context).await?)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(tenant = %tenant, appointment = %id, status = status.as_str()))]

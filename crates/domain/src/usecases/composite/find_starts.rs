@@ -109,21 +109,13 @@ impl BookingService {
             .flat_map(|(_, plan)| plan.segments.iter().map(|s| s.host_id))
             .collect();
         let now = self.clock.now();
-        let mut held = Vec::new();
-        for host in hosts {
-            match local
-                .holds
-                .active_for_host(&self.tenant, host, from, to, now)
-                .await
-            {
-                Ok(holds) => held.extend(holds),
-                Err(e) => {
-                    tracing::warn!(host, error = %e, "local holds unreadable; composite starts from the calendar alone");
-                    return Vec::new();
-                }
+        match self.holds_of_hosts(local, hosts, from, to, now).await {
+            Ok(held) => held.into_iter().flatten().collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "local holds unreadable; composite starts from the calendar alone");
+                Vec::new()
             }
         }
-        held
     }
 }
 
@@ -135,7 +127,7 @@ mod tests {
 
     use super::*;
     use crate::ids::AppointmentId;
-    use crate::models::{Attendee, Email, HoldStatus, SlotHoldId};
+    use crate::models::{Attendee, Email};
     use crate::saga::PlannedSegment;
 
     fn at(min: i64) -> DateTime<Utc> {
@@ -170,7 +162,7 @@ mod tests {
         use chrono::TimeZone;
 
         use super::*;
-        use crate::models::{EventType, HoldStatus, Scheduling, Slot, SlotHoldId};
+        use crate::models::{EventType, Scheduling, Slot};
         use crate::ports::{MockAppointmentRepository, MockCalendarPort, MockSlotHoldRepository};
         use crate::usecases::LocalHolds;
         use crate::usecases::composite::SegmentRequest;
@@ -212,19 +204,7 @@ mod tests {
         }
 
         fn hold(host: u64, start: DateTime<Utc>) -> SlotHold {
-            SlotHold {
-                id: SlotHoldId::new(),
-                host_id: host,
-                start,
-                end: start + TimeDelta::minutes(30),
-                status: HoldStatus::Confirmed,
-                expires_at: None,
-                appointment_id: None,
-                segment_position: None,
-                booking_uid: None,
-                created_at: now(),
-                updated_at: now(),
-            }
+            held(host, start, start + TimeDelta::minutes(30))
         }
 
         fn request(staff: Option<u64>) -> CompositeRequest {
@@ -307,19 +287,7 @@ mod tests {
     #[test]
     fn a_local_hold_of_the_same_staff_blocks_but_another_staff_does_not() {
         let free = HashMap::from([(EventTypeId(1), BTreeSet::from([at(0)]))]);
-        let hold = |host| SlotHold {
-            id: SlotHoldId::new(),
-            host_id: host,
-            start: at(15),
-            end: at(45),
-            status: HoldStatus::Held,
-            expires_at: None,
-            appointment_id: None,
-            segment_position: None,
-            booking_uid: None,
-            created_at: at(-60),
-            updated_at: at(-60),
-        };
+        let hold = |host| crate::usecases::test_support::held(host, at(15), at(45));
         assert!(!fits_at(&plan(&[(1, 1, 0, 30)]), &free, &[hold(1)]));
         assert!(fits_at(&plan(&[(1, 1, 0, 30)]), &free, &[hold(2)]));
     }

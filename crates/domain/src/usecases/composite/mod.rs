@@ -221,7 +221,7 @@ mod tests {
     use super::*;
     use crate::error::DomainError;
     use crate::ids::EventTypeId;
-    use crate::models::{Attendee, Email, HoldStatus, SlotHold, SlotHoldId};
+    use crate::models::{Attendee, Email};
     use crate::ports::{
         MockAppointmentRepository, MockBookingRepository, MockCalendarPort, MockSlotHoldRepository,
     };
@@ -246,7 +246,7 @@ mod tests {
     /// A service whose calendar offers the personal type 1 (owner 10), the
     /// collective type 2 and the round-robin type 3 (hosts 10, 20, 30), and
     /// whose local holds are `held` (host ids held over any time).
-    fn service_with(held: &'static [u64]) -> BookingService {
+    fn service_with(taken: &'static [u64]) -> BookingService {
         let mut cal = MockCalendarPort::new();
         cal.expect_event_types().returning(|| {
             Ok(vec![
@@ -259,20 +259,8 @@ mod tests {
         holds
             .expect_active_for_host()
             .returning(move |_, host, from, to, _| {
-                Ok(if held.contains(&host) {
-                    vec![SlotHold {
-                        id: SlotHoldId::new(),
-                        host_id: host,
-                        start: from,
-                        end: to,
-                        status: HoldStatus::Held,
-                        expires_at: None,
-                        appointment_id: None,
-                        segment_position: None,
-                        booking_uid: None,
-                        created_at: now(),
-                        updated_at: now(),
-                    }]
+                Ok(if taken.contains(&host) {
+                    vec![held(host, from, to)]
                 } else {
                     Vec::new()
                 })
