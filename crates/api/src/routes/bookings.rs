@@ -11,8 +11,8 @@ use calbridge_domain::error::Upstream;
 use calbridge_domain::models::SagaRecord;
 use calbridge_domain::saga::SagaOutcome;
 use calbridge_domain::{
-    Appointment, AppointmentId, AppointmentStatus, Attendee, Booking, BookingFilter, BookingStatus,
-    BookingUid, DomainError, Email, EventTypeId, SegmentStatus,
+    Appointment, AppointmentId, Attendee, Booking, BookingFilter, BookingStatus, BookingUid,
+    DomainError, Email, EventTypeId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -255,45 +255,7 @@ async fn cancel(
         .await?
         .cancel(&uid, reason)
         .await?;
-    release_local_hold(&state, &tenant, &uid).await?;
     Ok(Json(booking))
-}
-
-/// Gives back the local hold of the appointment segment behind `uid`
-/// (after Cal.com cancelled or moved it), and cancels the appointment
-/// once none of its segments is active. Doing it twice is harmless.
-pub(super) async fn release_local_hold(
-    state: &AppState,
-    tenant: &calbridge_domain::TenantId,
-    uid: &BookingUid,
-) -> ApiResult<()> {
-    let appointments = &state.storage.appointments;
-    let Some(record) = appointments.find_by_booking_uid(tenant, uid).await? else {
-        return Ok(());
-    };
-    let now = state.clock.now();
-    let mut record = record;
-    for seg in record.segments.clone() {
-        if seg.booking_uid.as_ref() == Some(uid) && seg.status.is_active() {
-            record = appointments
-                .update_segment(
-                    tenant,
-                    record.id,
-                    seg.position,
-                    SegmentStatus::Cancelled,
-                    None,
-                    now,
-                )
-                .await?;
-        }
-    }
-    let none_active = record.segments.iter().all(|s| !s.status.is_active());
-    if none_active && record.status == AppointmentStatus::Confirmed {
-        appointments
-            .set_status(tenant, record.id, AppointmentStatus::Cancelled, now)
-            .await?;
-    }
-    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -320,7 +282,5 @@ async fn reschedule(
         .await?
         .reschedule(&uid, start, body.reason)
         .await?;
-    // The old booking is cancelled at Cal.com; its local hold goes too.
-    release_local_hold(&state, &tenant, &uid).await?;
     Ok((StatusCode::CREATED, Json(booking)))
 }

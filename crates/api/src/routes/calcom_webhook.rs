@@ -234,9 +234,10 @@ async fn apply(
     if uids.is_empty() {
         return Ok(());
     }
+    let bookings = state.bookings_for(tenant).await?;
     let calendar = state.directory.calendar_for(tenant).await?;
     for uid in uids {
-        refresh_booking(
+        let refreshed = refresh_booking(
             &*calendar,
             &*state.repository,
             tenant,
@@ -244,6 +245,10 @@ async fn apply(
             BookingSource::Webhook,
         )
         .await?;
+        // Cancelled or moved at Cal.com: our hold on its time follows.
+        if let Some((booking, _)) = refreshed {
+            bookings.follow_calendar_change(&booking).await?;
+        }
     }
     Ok(())
 }

@@ -3,10 +3,10 @@
 //! booking, and the repository's `updated_at` rule keeps older copies out.
 
 use calbridge_domain::ports::{BookingRepository, CalendarPort, UpsertOutcome};
-use calbridge_domain::{BookingSource, BookingUid, DomainError, TenantId};
+use calbridge_domain::{Booking, BookingSource, BookingUid, DomainError, TenantId};
 
-/// Fetches `uid` from Cal.com and stores it; `None` when Cal.com no
-/// longer knows the booking (nothing is stored then).
+/// Fetches `uid` from Cal.com and stores it, returning what Cal.com said;
+/// `None` when Cal.com no longer knows the booking (nothing is stored then).
 ///
 /// # Errors
 /// Calendar errors (unavailable, rate limited) and storage errors, so the
@@ -17,11 +17,12 @@ pub async fn refresh_booking(
     tenant: &TenantId,
     uid: &BookingUid,
     source: BookingSource,
-) -> Result<Option<UpsertOutcome>, DomainError> {
+) -> Result<Option<(Booking, UpsertOutcome)>, DomainError> {
     let booking = match calendar.get_booking(uid).await {
         Ok(b) => b,
         Err(DomainError::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(e),
     };
-    Ok(Some(repository.upsert(tenant, &booking, source).await?))
+    let outcome = repository.upsert(tenant, &booking, source).await?;
+    Ok(Some((booking, outcome)))
 }

@@ -89,6 +89,7 @@ async fn sync_leased(
 ) -> Result<SyncReport, DomainError> {
     let sync_state = &state.storage.sync_state;
     let calendar = state.directory.calendar_for(tenant).await?;
+    let bookings = state.bookings_for(tenant).await?;
     let cursor = sync_state.cursor(tenant, DEFAULT_CONNECTION).await?;
     let updated_after = match mode {
         SyncMode::Full => None,
@@ -121,6 +122,8 @@ async fn sync_leased(
                 UpsertOutcome::Updated => report.updated += 1,
                 UpsertOutcome::Stale => report.unchanged += 1,
             }
+            // Cancelled or moved at Cal.com: our hold on its time follows.
+            bookings.follow_calendar_change(booking).await?;
         }
         progress(&report);
         let got = u32::try_from(page.len()).unwrap_or(u32::MAX);

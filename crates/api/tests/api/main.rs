@@ -5,6 +5,7 @@
 
 mod auth;
 mod booking_flow;
+mod calendar_changes;
 mod composite_bookings;
 mod connections;
 mod errors;

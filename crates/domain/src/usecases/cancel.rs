@@ -26,14 +26,24 @@ impl BookingService {
         let current = self.calendar.get_booking(uid).await?;
         if current.status == BookingStatus::Cancelled {
             self.store(&current, BookingSource::Ours).await;
+            self.release_segment_of(&current).await;
             return Ok(current);
         }
         let reason = reason.as_deref().unwrap_or(DEFAULT_CANCELLATION_REASON);
         let cancelled = self.calendar.cancel_booking(uid, reason).await?;
         self.invalidate_slots().await;
         self.store(&cancelled, BookingSource::Ours).await;
+        self.release_segment_of(&cancelled).await;
         tracing::info!(%uid, "cancelled");
         Ok(cancelled)
+    }
+
+    /// Ends the local segment behind a booking Cal.com has cancelled. Cal.com
+    /// already agreed, so trouble is logged: the sync tries again.
+    async fn release_segment_of(&self, cancelled: &Booking) {
+        if let Err(e) = self.follow_calendar_change(cancelled).await {
+            tracing::warn!(uid = %cancelled.uid, error = %e, "local hold not released; the sync retries");
+        }
     }
 }
 

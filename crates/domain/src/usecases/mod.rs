@@ -6,6 +6,7 @@ mod cancel;
 pub mod composite;
 mod event_types;
 mod find_slots;
+mod follow_calendar;
 mod list_bookings;
 mod reschedule;
 mod slot_cache;

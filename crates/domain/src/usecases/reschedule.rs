@@ -82,12 +82,24 @@ impl BookingService {
         self.invalidate_slots().await;
         self.store(&new, BookingSource::Ours).await;
         // The old booking's new state (cancelled, pointing at the new uid).
-        match self.calendar.get_booking(uid).await {
-            Ok(old) => self.store(&old, BookingSource::Ours).await,
-            Err(e) => tracing::warn!(%uid, error = %e, "old half of reschedule not refreshed"),
-        }
+        let old = match self.calendar.get_booking(uid).await {
+            Ok(old) => {
+                self.store(&old, BookingSource::Ours).await;
+                Some(old)
+            }
+            Err(e) => {
+                tracing::warn!(%uid, error = %e, "old half of reschedule not refreshed");
+                None
+            }
+        };
         if let Some((local, guard)) = guard {
             self.settle_guard(local, guard, &new).await;
+        }
+        // Normally the segment moved above; if it could not, it ends here.
+        if let Some(old) = old
+            && let Err(e) = self.follow_calendar_change(&old).await
+        {
+            tracing::warn!(%uid, error = %e, "old segment not released; the sync retries");
         }
         tracing::info!(old = %uid, new = %new.uid, "rescheduled");
         Ok(new)
@@ -436,12 +448,18 @@ mod tests {
         cal
     }
 
+    /// A store whose segment is booking "old" until the reschedule's
+    /// first lookup; afterwards the segment carries the new uid.
     fn appointments_finding(record: AppointmentRecord) -> MockAppointmentRepository {
         let mut appointments = MockAppointmentRepository::new();
+        let looked_up = std::sync::atomic::AtomicBool::new(false);
         appointments
             .expect_find_by_booking_uid()
             .withf(|_, u| u.as_str() == "old")
-            .returning(move |_, _| Ok(Some(record.clone())));
+            .returning(move |_, _| {
+                let first = !looked_up.swap(true, std::sync::atomic::Ordering::SeqCst);
+                Ok(first.then(|| record.clone()))
+            });
         appointments
     }
 
