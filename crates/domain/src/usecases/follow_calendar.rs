@@ -44,7 +44,7 @@ impl BookingService {
         else {
             return Ok(());
         };
-        let position = segment.position;
+        let (position, host) = (segment.position, segment.host_id);
         let now = self.clock.now();
         if let Some(next_uid) = &booking.rescheduled_to_uid {
             let next = self.calendar.get_booking(next_uid).await?;
@@ -52,6 +52,17 @@ impl BookingService {
                 next.status,
                 BookingStatus::Accepted | BookingStatus::Pending
             ) {
+                // A reschedule of ours may still be in flight (Cal.com's
+                // webhook can beat its answer): its standalone hold on the
+                // new time is handed to the segment, as the reschedule
+                // itself would do.
+                let guard = local
+                    .holds
+                    .active_for_host(&self.tenant, host, next.start, next.end, now)
+                    .await?
+                    .into_iter()
+                    .find(|h| h.appointment_id.is_none())
+                    .map(|h| h.id);
                 match local
                     .appointments
                     .move_segment(
@@ -61,7 +72,7 @@ impl BookingService {
                         next.start,
                         next.end,
                         next.uid.clone(),
-                        None,
+                        guard,
                         now,
                     )
                     .await
@@ -122,6 +133,7 @@ mod tests {
     use crate::ids::{AppointmentId, BookingUid, EventTypeId};
     use crate::models::{
         AppointmentRecord, AppointmentStatus, Booking, BookingStatus, SegmentRecord, SegmentStatus,
+        SlotHold,
     };
     use crate::ports::{
         MockAppointmentRepository, MockBookingRepository, MockCalendarPort, MockSlotHoldRepository,
@@ -168,10 +180,23 @@ mod tests {
         cal: MockCalendarPort,
         appointments: MockAppointmentRepository,
     ) -> crate::usecases::BookingService {
+        with_holds(cal, appointments, Vec::new())
+    }
+
+    /// As [`service`], with `standalone` as the active holds on any range.
+    fn with_holds(
+        cal: MockCalendarPort,
+        appointments: MockAppointmentRepository,
+        standalone: Vec<SlotHold>,
+    ) -> crate::usecases::BookingService {
+        let mut holds = MockSlotHoldRepository::new();
+        holds
+            .expect_active_for_host()
+            .returning(move |_, _, _, _, _| Ok(standalone.clone()));
         crate::usecases::test_support::service(cal, MockBookingRepository::new(), empty_cache())
             .with_local_holds(LocalHolds {
                 appointments: Arc::new(appointments),
-                holds: Arc::new(MockSlotHoldRepository::new()),
+                holds: Arc::new(holds),
             })
     }
 
@@ -245,6 +270,27 @@ mod tests {
             .returning(|_, _, _, _, _, _, _, _| Ok(record()));
         appointments.expect_update_segment().never();
         let svc = service(cal, appointments);
+        svc.follow_calendar_change(&old).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_webhook_beating_our_own_reschedule_adopts_its_hold_instead_of_ending_the_segment() {
+        let mut old = booking("a", BookingStatus::Cancelled);
+        old.rescheduled_to_uid = Some(uid("a2"));
+        let next = booking("a2", BookingStatus::Accepted);
+        let guard = held(1, next.start, next.end);
+        let guard_id = guard.id;
+        let mut cal = MockCalendarPort::new();
+        cal.expect_get_booking()
+            .returning(move |_| Ok(next.clone()));
+        let mut appointments = finding(record());
+        appointments
+            .expect_move_segment()
+            .withf(move |_, _, _, _, _, _, hold, _| *hold == Some(guard_id))
+            .times(1)
+            .returning(|_, _, _, _, _, _, _, _| Ok(record()));
+        appointments.expect_update_segment().never();
+        let svc = with_holds(cal, appointments, vec![guard]);
         svc.follow_calendar_change(&old).await.unwrap();
     }
 
