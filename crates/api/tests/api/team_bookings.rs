@@ -256,3 +256,31 @@ async fn a_rescheduled_round_robin_booking_holds_the_host_cal_com_reassigned() {
             .to_rfc3339()
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_round_robin_bookings_fills_each_host_once_and_refuses_the_rest() {
+    let app = spawn_app().await;
+    let start = both_free(&app).await;
+    let bodies: Vec<Value> = (0..8)
+        .map(|n| body(ROUND_ROBIN, &start, &format!("burst{n}@example.com"), None))
+        .collect();
+    let answers =
+        futures_util::future::join_all(bodies.iter().map(|b| app.post("/api/bookings", b))).await;
+    let mut hosts = Vec::new();
+    for (status, answer) in &answers {
+        match status {
+            201 => hosts.extend(upstream_hosts(&app, answer["uid"].as_str().unwrap())),
+            409 => assert_eq!(answer["error"]["code"], "slot_unavailable", "{answer}"),
+            other => panic!("unexpected {other}: {answer}"),
+        }
+    }
+    hosts.sort_unstable();
+    assert_eq!(hosts, vec![DEMO_USER, COLLEAGUE], "each host booked once");
+    let active_upstream = app
+        .mock
+        .bookings()
+        .into_iter()
+        .filter(|b| b.is_active() && b.event_type_id == ROUND_ROBIN)
+        .count();
+    assert_eq!(active_upstream, 2, "nothing else reached Cal.com's books");
+}
