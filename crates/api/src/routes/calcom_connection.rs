@@ -64,11 +64,8 @@ async fn show(
         .tenants
         .ensure_webhook_endpoint(&tenant, DEFAULT_CONNECTION, &generate_endpoint_id())
         .await?;
-    let (status, user) = match state.calcom.client_for(&tenant).await?.account().await {
-        Ok(account) => (
-            "connected",
-            serde_json::to_value(account).unwrap_or(Value::Null),
-        ),
+    let (status, user) = match connected_account(&state, &tenant, &connection).await {
+        Ok(account) => ("connected", account),
         Err(DomainError::CalendarUnauthorized) => ("key_rejected", Value::Null),
         Err(_) => ("unreachable", Value::Null),
     };
@@ -81,6 +78,39 @@ async fn show(
         "createdAt": connection.created_at,
         "updatedAt": connection.updated_at,
     }})))
+}
+
+/// How long a successful `GET /v2/me` answers the connection's status, so
+/// a dashboard polling it does not spend the Cal.com rate budget. Only
+/// success is remembered: a fixed key or a recovered Cal.com shows at once.
+const ACCOUNT_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The Cal.com account behind the connection, from the cache when it was
+/// seen in the last [`ACCOUNT_TTL`] (the key names the connection's
+/// version, so saving a new key asks Cal.com again).
+async fn connected_account(
+    state: &AppState,
+    tenant: &TenantId,
+    connection: &Connection,
+) -> Result<Value, DomainError> {
+    let key = format!(
+        "calcom-account:{tenant}:{}:{}",
+        connection.label,
+        connection.updated_at.timestamp_micros()
+    );
+    if let Ok(Some(bytes)) = state.cache.get(&key).await
+        && let Ok(account) = serde_json::from_slice::<Value>(&bytes)
+    {
+        return Ok(account);
+    }
+    let account = state.calcom.client_for(tenant).await?.account().await?;
+    let account = serde_json::to_value(account).unwrap_or(Value::Null);
+    if let Ok(bytes) = serde_json::to_vec(&account)
+        && let Err(e) = state.cache.set(&key, &bytes, Some(ACCOUNT_TTL)).await
+    {
+        tracing::debug!(error = %e, "connection status not cached");
+    }
+    Ok(account)
 }
 
 #[derive(Deserialize)]

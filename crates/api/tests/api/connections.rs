@@ -115,3 +115,22 @@ async fn connect_show_rotate_and_disconnect() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn a_polled_connection_status_asks_cal_com_once_a_minute_not_per_request() {
+    let app = spawn_app().await;
+    app.mock.clear_journal();
+    for _ in 0..5 {
+        let (status, body) = app.get("/api/calcom/connection").await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"]["status"], "connected");
+        assert!(body["data"]["calcomUser"]["id"].is_u64(), "{body}");
+    }
+    let me_calls = app
+        .mock
+        .journal()
+        .iter()
+        .filter(|e| e.route == Some(calbridge_testkit::Route::GetMe))
+        .count();
+    assert_eq!(me_calls, 1);
+}
