@@ -300,14 +300,17 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> bool {
-        let busy = |h: &u64| {
-            self.bookings
-                .iter()
-                .any(|b| b.is_active() && b.host_ids.contains(h) && b.start < end && b.end > start)
-        };
+        let busy = |h: &u64| self.host_booked(*h, start, end);
         match et.scheduling {
             Scheduling::RoundRobin => et.host_ids.iter().all(busy),
             Scheduling::Single | Scheduling::Collective => et.host_ids.iter().any(busy),
         }
+    }
+
+    /// Whether `host` has an active booking overlapping `[start, end)`.
+    pub(crate) fn host_booked(&self, host: u64, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        self.bookings
+            .iter()
+            .any(|b| b.is_active() && b.host_ids.contains(&host) && b.start < end && b.end > start)
     }
 }

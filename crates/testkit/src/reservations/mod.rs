@@ -8,6 +8,7 @@ use crate::auth::Caller;
 use crate::bookings::input::{date, forbidden, opt};
 use crate::bookings::store::Reservation;
 use crate::error::ApiError;
+use crate::event_types::Scheduling;
 use crate::js_compat::date::js_iso;
 use crate::state::AppState;
 use crate::validation::ValidationError;
@@ -134,14 +135,32 @@ pub(crate) fn reserve(
         if store.is_booked(et, start, end) {
             return Err(ApiError::Unprocessable(ALREADY_BOOKED.to_owned()));
         }
-        let taken = store.reservations(now).iter().any(|r| {
-            Some(r.uid.as_str()) != existing
-                && r.start < end
-                && r.end > start
-                && catalog
-                    .event_type(r.event_type_id)
-                    .is_some_and(|o| o.host_ids.iter().any(|h| et.host_ids.contains(h)))
-        });
+        // Event types of the other live reservations over this time.
+        let overlapping: Vec<u64> = store
+            .reservations(now)
+            .iter()
+            .filter(|r| Some(r.uid.as_str()) != existing && r.start < end && r.end > start)
+            .map(|r| r.event_type_id)
+            .collect();
+        let reserved = |h: &u64| {
+            overlapping.iter().any(|id| {
+                catalog
+                    .event_type(*id)
+                    .is_some_and(|o| o.host_ids.contains(h))
+            })
+        };
+        // The rule the slots follow: round robin is taken only once every
+        // host is reserved or booked; otherwise any reserved host takes it.
+        let taken = match et.scheduling {
+            Scheduling::RoundRobin => {
+                et.host_ids.iter().any(reserved)
+                    && et
+                        .host_ids
+                        .iter()
+                        .all(|h| reserved(h) || store.host_booked(*h, start, end))
+            }
+            Scheduling::Single | Scheduling::Collective => et.host_ids.iter().any(reserved),
+        };
         if taken {
             return Err(ApiError::Unprocessable(ALREADY_RESERVED.to_owned()));
         }
