@@ -17,6 +17,8 @@ pub const LEASE_TTL: Duration = Duration::from_secs(300);
 /// Incremental syncs re-read this much before the cursor, in case Cal.com
 /// compares `afterUpdatedAt` strictly or clocks are coarse.
 const OVERLAP: TimeDelta = TimeDelta::seconds(1);
+/// How far Cal.com's clock may run ahead of ours (see [`cursor_after`]).
+const CLOCK_SKEW_MARGIN: TimeDelta = TimeDelta::minutes(1);
 /// Bookings per Cal.com page (its maximum).
 const PAGE: u32 = BookingFilter::MAX_LIMIT;
 
@@ -88,6 +90,7 @@ async fn sync_leased(
     progress: &(dyn Fn(&SyncReport) + Send + Sync),
 ) -> Result<SyncReport, DomainError> {
     let sync_state = &state.storage.sync_state;
+    let started_at = state.clock.now();
     let calendar = state.directory.calendar_for(tenant).await?;
     let bookings = state.bookings_for(tenant).await?;
     let cursor = sync_state.cursor(tenant, DEFAULT_CONNECTION).await?;
@@ -134,7 +137,7 @@ async fn sync_leased(
             tenant,
             DEFAULT_CONNECTION,
             holder,
-            newest,
+            cursor_after(newest, started_at),
             state.clock.now(),
         )
         .await?;
@@ -152,4 +155,33 @@ async fn sync_leased(
         "sync finished"
     );
     Ok(report)
+}
+
+/// Where the cursor may move after a run that began at `started_at` and
+/// saw bookings updated up to `newest`. A booking Cal.com changes while
+/// the run pages through its answer can land on a page already read, and
+/// may be older than the newest one seen; so the cursor never passes the
+/// run's start (less a margin for clock skew), and the next run reads that
+/// stretch again. Re-reading is harmless: unchanged copies are `Stale`.
+fn cursor_after(newest: Option<DateTime<Utc>>, started_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    newest.map(|n| n.min(started_at - CLOCK_SKEW_MARGIN))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeDelta, Utc};
+
+    use super::{CLOCK_SKEW_MARGIN, cursor_after};
+
+    #[test]
+    fn the_cursor_never_passes_the_start_of_the_run() {
+        let start = Utc::now();
+        let before = start - TimeDelta::hours(1);
+        assert_eq!(cursor_after(None, start), None);
+        assert_eq!(cursor_after(Some(before), start), Some(before));
+        assert_eq!(
+            cursor_after(Some(start + TimeDelta::seconds(5)), start),
+            Some(start - CLOCK_SKEW_MARGIN)
+        );
+    }
 }
