@@ -284,3 +284,34 @@ async fn a_burst_of_round_robin_bookings_fills_each_host_once_and_refuses_the_re
         .count();
     assert_eq!(active_upstream, 2, "nothing else reached Cal.com's books");
 }
+
+#[tokio::test]
+async fn a_collective_booking_takes_every_host_so_round_robin_at_that_time_is_refused() {
+    let app = spawn_app().await;
+    let start = both_free(&app).await;
+    let (status, booked) = app
+        .post(
+            "/api/bookings",
+            &body(COLLECTIVE, &start, "all@example.com", None),
+        )
+        .await;
+    assert_eq!(status, 201, "{booked}");
+    let mut hosts = upstream_hosts(&app, booked["uid"].as_str().unwrap());
+    hosts.sort_unstable();
+    assert_eq!(hosts, vec![DEMO_USER, COLLEAGUE], "everyone attends");
+    let (status, err) = app
+        .post(
+            "/api/bookings",
+            &body(ROUND_ROBIN, &start, "rr@example.com", None),
+        )
+        .await;
+    assert_eq!(status, 409, "{err}");
+    assert_eq!(err["error"]["code"], "slot_unavailable", "{err}");
+    let round_robin_upstream = app
+        .mock
+        .bookings()
+        .into_iter()
+        .filter(|b| b.is_active() && b.event_type_id == ROUND_ROBIN)
+        .count();
+    assert_eq!(round_robin_upstream, 0);
+}
