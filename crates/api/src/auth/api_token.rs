@@ -3,8 +3,6 @@
 //! record, and the hashes are compared in constant time, so neither the
 //! database nor response timing reveals a usable token.
 
-use std::time::Duration;
-
 use calbridge_domain::models::ApiTokenRecord;
 use calbridge_domain::ports::{Clock, TenantRepository};
 use calbridge_domain::{DomainError, TenantId};
@@ -92,7 +90,7 @@ pub async fn authenticate(
     tenants: &dyn TenantRepository,
     presented: &SecretString,
 ) -> Result<Option<TenantId>, DomainError> {
-    authenticate_cached(tenants, &TokenCache::with_ttl(Duration::ZERO), presented).await
+    verify(tenants, None, presented).await
 }
 
 /// [`authenticate`], answering from `cache` when the token was verified
@@ -103,6 +101,14 @@ pub async fn authenticate(
 pub async fn authenticate_cached(
     tenants: &dyn TenantRepository,
     cache: &TokenCache,
+    presented: &SecretString,
+) -> Result<Option<TenantId>, DomainError> {
+    verify(tenants, Some(cache), presented).await
+}
+
+async fn verify(
+    tenants: &dyn TenantRepository,
+    cache: Option<&TokenCache>,
     presented: &SecretString,
 ) -> Result<Option<TenantId>, DomainError> {
     let token = presented.expose_secret();
@@ -119,7 +125,9 @@ pub async fn authenticate_cached(
         return Ok(None);
     }
     let presented_hash = sha256_hex(token);
-    if let Some(tenant) = cache.get(&presented_hash).await {
+    if let Some(cache) = cache
+        && let Some(tenant) = cache.get(&presented_hash).await
+    {
         return Ok(Some(tenant));
     }
     let Some(record) = tenants.token_by_lookup(lookup).await? else {
@@ -128,7 +136,9 @@ pub async fn authenticate_cached(
     if !constant_time_eq(presented_hash.as_bytes(), record.token_sha256.as_bytes()) {
         return Ok(None);
     }
-    cache.insert(presented_hash, record.tenant.clone()).await;
+    if let Some(cache) = cache {
+        cache.insert(presented_hash, record.tenant.clone()).await;
+    }
     Ok(Some(record.tenant))
 }
 
@@ -136,6 +146,7 @@ pub async fn authenticate_cached(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use std::sync::{Arc, Mutex};
+    use std::time::Duration;
 
     use calbridge_domain::ports::{MockTenantRepository, SystemClock};
 

@@ -28,13 +28,12 @@ impl TokenCache {
         Self::with_ttl(TOKEN_CACHE_TTL)
     }
 
-    /// An empty cache whose entries live `ttl` (zero switches it off).
+    /// An empty cache whose entries live `ttl`.
     pub fn with_ttl(ttl: Duration) -> Self {
-        let capacity = if ttl.is_zero() { 0 } else { CAPACITY };
         Self {
             verified: Cache::builder()
-                .max_capacity(capacity)
-                .time_to_live(ttl.max(Duration::from_millis(1)))
+                .max_capacity(CAPACITY)
+                .time_to_live(ttl)
                 .build(),
         }
     }

@@ -235,10 +235,9 @@ async fn apply(
         return Ok(());
     }
     let bookings = state.bookings_for(tenant).await?;
-    let calendar = state.directory.calendar_for(tenant).await?;
     for uid in uids {
         let refreshed = refresh_booking(
-            &*calendar,
+            bookings.calendar(),
             &*state.repository,
             tenant,
             uid,

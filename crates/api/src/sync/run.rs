@@ -91,8 +91,8 @@ async fn sync_leased(
 ) -> Result<SyncReport, DomainError> {
     let sync_state = &state.storage.sync_state;
     let started_at = state.clock.now();
-    let calendar = state.directory.calendar_for(tenant).await?;
     let bookings = state.bookings_for(tenant).await?;
+    let calendar = bookings.calendar();
     let cursor = sync_state.cursor(tenant, DEFAULT_CONNECTION).await?;
     let updated_after = match mode {
         SyncMode::Full => None,

@@ -2,6 +2,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::EventTypeId;
 
+/// Host id meaning "the Cal.com user the tenant's connection acts as": the
+/// host of its personal event types when the calendar does not name one.
+pub const OWN_ACCOUNT_HOST: u64 = 0;
+
 /// Who hosts an event type's bookings, and how one booking picks among
 /// several hosts (Cal.com `schedulingType`; personal types have none).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -56,5 +60,12 @@ impl EventType {
     /// Whether `minutes` is a length this event type can be booked for.
     pub fn allows_length(&self, minutes: u32) -> bool {
         minutes == self.length_minutes || self.length_options.contains(&minutes)
+    }
+
+    /// Whose time a booking of this type holds when no staff is named and
+    /// no host is picked: its first host (the owner of a personal type),
+    /// else [`OWN_ACCOUNT_HOST`].
+    pub fn lead_host(&self) -> u64 {
+        self.host_ids.first().copied().unwrap_or(OWN_ACCOUNT_HOST)
     }
 }

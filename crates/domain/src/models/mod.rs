@@ -21,7 +21,7 @@ pub use appointment_record::{
 pub use attendee::{Attendee, Email};
 pub use booking::{Booking, BookingFilter, BookingSource, BookingStatus, Host};
 pub use connection::Connection;
-pub use event_type::{EventType, Scheduling};
+pub use event_type::{EventType, OWN_ACCOUNT_HOST, Scheduling};
 pub use idempotency::{IdempotencyKey, StoredResponse};
 pub use saga::{
     LeasedSaga, NewSaga, SagaId, SagaLease, SagaRecord, SagaStatus, SagaStep, StepStatus,

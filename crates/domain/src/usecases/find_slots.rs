@@ -4,7 +4,6 @@ use crate::error::Result;
 use crate::ids::EventTypeId;
 use crate::models::{EventType, Scheduling, Slot, SlotHold, SlotQuery};
 use crate::usecases::BookingService;
-use crate::usecases::composite::OWN_ACCOUNT_HOST;
 
 impl BookingService {
     /// Free slots for an event type in a window, served from the cache when
@@ -106,13 +105,13 @@ impl BookingService {
 
 /// Whose holds decide whether an event type's slot is free: every host of
 /// a team type, else the one host its bookings hold (as the booking saga
-/// picks it: the first host, or [`OWN_ACCOUNT_HOST`] when unknown).
+/// picks it: [`EventType::lead_host`]).
 fn hold_hosts(et: &EventType) -> Vec<u64> {
     match et.scheduling {
         Scheduling::Collective | Scheduling::RoundRobin if !et.host_ids.is_empty() => {
             et.host_ids.clone()
         }
-        _ => vec![et.host_ids.first().copied().unwrap_or(OWN_ACCOUNT_HOST)],
+        _ => vec![et.lead_host()],
     }
 }
 

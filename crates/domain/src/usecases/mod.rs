@@ -102,6 +102,12 @@ impl BookingService {
         &self.tenant
     }
 
+    /// The tenant's calendar, for callers that also talk to it directly
+    /// (the sync, the webhook receiver).
+    pub fn calendar(&self) -> &dyn CalendarPort {
+        self.calendar.as_ref()
+    }
+
     /// Each host's holds active at `now` over `[from, to)`, one list per
     /// host in the order given (empty lists without local holds).
     ///

@@ -179,23 +179,18 @@ impl BookingService {
 
     /// Whose time a booking made outside calbridge takes, the way
     /// [`BookingService::plan_composite`] would pick it: its host when the
-    /// event type has it, else the event type's first host, else
-    /// [`OWN_ACCOUNT_HOST`].
+    /// event type has it, else the event type's lead host.
     async fn host_of(&self, booking: &Booking) -> Result<u64> {
         let types = self.event_types().await?;
-        let hosts = types
-            .iter()
-            .find(|t| t.id == booking.event_type_id)
-            .map(|t| t.host_ids.as_slice())
-            .unwrap_or_default();
-        let assigned = booking
+        let Some(et) = types.iter().find(|t| t.id == booking.event_type_id) else {
+            return Ok(OWN_ACCOUNT_HOST);
+        };
+        Ok(booking
             .host
             .as_ref()
             .map(|h| h.id)
-            .filter(|id| hosts.contains(id));
-        Ok(assigned
-            .or_else(|| hosts.first().copied())
-            .unwrap_or(OWN_ACCOUNT_HOST))
+            .filter(|id| et.host_ids.contains(id))
+            .unwrap_or_else(|| et.lead_host()))
     }
 
     /// After Cal.com agreed: the segment takes the new time from the

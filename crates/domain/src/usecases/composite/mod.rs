@@ -139,7 +139,7 @@ impl BookingService {
         }
         if !round_robin || et.host_ids.is_empty() {
             return Ok(SegmentHost {
-                hold_on: et.host_ids.first().copied().unwrap_or(OWN_ACCOUNT_HOST),
+                hold_on: et.lead_host(),
                 team_members: Vec::new(),
             });
         }

@@ -6,9 +6,7 @@ use crate::error::DomainError;
 use crate::ids::EventTypeId;
 use crate::models::{AppointmentRecord, Attendee};
 
-/// Host id meaning "the Cal.com user the tenant's connection acts as": the
-/// host of its personal event types, and of single bookings.
-pub const OWN_ACCOUNT_HOST: u64 = 0;
+pub use crate::models::OWN_ACCOUNT_HOST;
 
 /// One segment asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
